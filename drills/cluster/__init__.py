@@ -1,0 +1,1 @@
+"""Cluster runtime: the only code that talks to a Kubernetes API."""

@@ -1,0 +1,178 @@
+"""In-cluster probes: what to run in the busybox probe pod and how to read it.
+
+Pure: builds shell scripts and parses their output. Running them (exec in
+the probe pod) belongs to `drills.cluster`. The classifications follow what
+busybox 1.36 really prints (see tests/fixtures/real-cluster/):
+
+    wget: can't connect to remote host (10.96.0.7): Connection refused
+    wget: download timed out
+    wget: bad address 'nope:80'
+    wget: server returned error: HTTP/1.1 404 Not Found
+    ** server can't find nope.ns.svc.cluster.local: NXDOMAIN
+"""
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+from typing import Any
+
+# Outcomes of one attempt.
+OK = "ok"
+REFUSED = "refused"
+TIMEOUT = "timeout"
+UNKNOWN_HOST = "unknown-host"
+HTTP_ERROR = "http-error"
+OTHER = "other"
+
+KINDS = ("http", "http-cluster-ip", "nodeport", "dns")
+MARK = "@@drills"
+WGET_TIMEOUT_S = 1
+
+
+@dataclass(frozen=True)
+class ProbeSpec:
+    """One thing to probe from inside the cluster.
+
+    kind http:            target is "host:port[/path]"; `tries` requests are sent.
+    kind http-cluster-ip: target is "service:port[/path]"; the collector reads the
+                          Service's spec.clusterIP and sends `tries` requests there.
+    kind nodeport:        target is "port[/path]"; `tries` requests go to every
+                          node's InternalIP (each attempt records its "node").
+    kind dns:      target is the name to look up with nslookup.
+    `namespace` names which drill namespace's probe pod runs it (None: the
+    drill's main namespace).
+    """
+    kind: str
+    target: str
+    tries: int = 6
+    namespace: str | None = None
+
+    @property
+    def key(self) -> str:
+        where = f"@{self.namespace}" if self.namespace else ""
+        return f"{self.kind}:{self.target}{where}"
+
+
+# --- classification of busybox output --------------------------------------
+
+_KUBECTL_NOISE = re.compile(r"^(command terminated with exit code \d+|E\d{4} .*websocket.*)$")
+_HTTP_STATUS = re.compile(r"server returned error: HTTP/\d(?:\.\d)? (\d{3})")
+
+
+def clean_stderr(stderr: str) -> str:
+    """Drop the lines kubectl exec adds, so recorded and live output read alike."""
+    return "\n".join(line for line in stderr.splitlines() if not _KUBECTL_NOISE.match(line.strip()))
+
+
+def classify_wget(exit_code: int, stdout: str, stderr: str) -> dict[str, Any]:
+    text = clean_stderr(stderr)
+    if exit_code == 0:
+        body = stdout.strip()
+        return {"outcome": OK, "answered_by": body.splitlines()[0].strip() if body else None,
+                "detail": None}
+    if "Connection refused" in text:
+        outcome = REFUSED
+    elif "timed out" in text:
+        outcome = TIMEOUT
+    elif "bad address" in text:
+        outcome = UNKNOWN_HOST
+    elif "server returned error" in text:
+        outcome = HTTP_ERROR
+    else:
+        outcome = OTHER
+    status = _HTTP_STATUS.search(text)
+    detail = text.strip().splitlines()[-1] if text.strip() else f"exit code {exit_code}"
+    return {"outcome": outcome, "answered_by": None, "detail": detail,
+            **({"http_status": int(status.group(1))} if status else {})}
+
+
+_NS_NAME = re.compile(r"^Name:\s*(\S+)\s*$")
+_NS_ADDR = re.compile(r"^Address(?: \d+)?:\s*(\S+)\s*$")
+_NS_CNAME = re.compile(r"^(\S+)\s+canonical name = (\S+?)\.?\s*$")
+_NS_FAIL = re.compile(r"^\*\* server can't find (\S+?): (\S+)")
+
+
+def parse_nslookup(exit_code: int, stdout: str, stderr: str) -> dict[str, Any]:
+    """Answers of a busybox nslookup: names, addresses, CNAMEs and failures.
+
+    busybox prints the server first ("Server:" / "Address: ip:53"); answers
+    follow a "Name:" line. It queries A and AAAA for each search domain, so a
+    success is usually mixed with NXDOMAIN lines for the other domains.
+    """
+    answers: list[dict[str, str]] = []
+    cnames: dict[str, str] = {}
+    failures: list[str] = []
+    current: str | None = None
+    for raw in stdout.splitlines():
+        line = raw.strip()
+        if m := _NS_NAME.match(line):
+            current = m.group(1).rstrip(".")
+        elif (m := _NS_ADDR.match(line)) and current is not None:
+            answers.append({"name": current, "address": m.group(1)})
+        elif m := _NS_CNAME.match(line):
+            cnames[m.group(1).rstrip(".")] = m.group(2).rstrip(".")
+        elif m := _NS_FAIL.match(line):
+            failures.append(f"{m.group(1)}: {m.group(2)}")
+    addresses = sorted({a["address"] for a in answers})
+    if answers or cnames:
+        outcome = OK
+    elif failures:
+        outcome = UNKNOWN_HOST
+    elif "timed out" in stdout + stderr:
+        outcome = TIMEOUT
+    else:
+        outcome = OTHER
+    names = sorted({a["name"] for a in answers})
+    detail = None if outcome == OK else (failures[0] if failures else
+                                         (clean_stderr(stderr).strip() or f"exit code {exit_code}"))
+    return {"outcome": outcome, "names": names, "addresses": addresses, "cnames": cnames,
+            "detail": detail}
+
+
+# --- scripts ------------------------------------------------------------------
+
+def wget_command(url: str, timeout: int = WGET_TIMEOUT_S) -> str:
+    return f"wget -q -O - -T {timeout} {shlex.quote(url)}"
+
+
+def url_for(host_port_path: str) -> str:
+    return host_port_path if "://" in host_port_path else f"http://{host_port_path}"
+
+
+def attempt_script(label: str, command: str, tries: int = 1, stop_after_failures: int = 0) -> str:
+    """Shell that runs `command` `tries` times and marks each attempt.
+
+    Each attempt's merged output is followed by `@@drills <label> rc=N`. With
+    stop_after_failures=k the loop stops after k consecutive failures, so a
+    wrong fix is classified in seconds rather than after every try times out.
+    """
+    q = shlex.quote(label)
+    stop = (f' if [ $rc -ne 0 ]; then f=$((f+1)); else f=0; fi;'
+            f' [ $f -ge {stop_after_failures} ] && break;') if stop_after_failures else ""
+    return (f"f=0; for i in $(seq 1 {tries}); do {command} 2>&1; rc=$?; echo; "
+            f"echo {MARK} {q} rc=$rc;{stop} done")
+
+
+def split_attempts(output: str) -> dict[str, list[tuple[int, str]]]:
+    """Inverse of attempt_script over a combined output: label -> [(rc, text)]."""
+    result: dict[str, list[tuple[int, str]]] = {}
+    chunk: list[str] = []
+    for line in output.splitlines():
+        if line.startswith(MARK + " "):
+            label, _, rc = line[len(MARK) + 1:].rpartition(" rc=")
+            result.setdefault(label, []).append((int(rc), "\n".join(chunk).strip()))
+            chunk = []
+        else:
+            chunk.append(line)
+    return result
+
+
+def attempt_from_merged(command: str, rc: int, text: str, seconds: float | None = None,
+                        node: str | None = None) -> dict[str, Any]:
+    """An attempt record from merged stdout+stderr (as attempt_script gives it)."""
+    stdout, stderr = (text, "") if rc == 0 else ("", text)
+    record = {"command": command, "exit_code": rc, "stdout": stdout, "stderr": stderr,
+              "seconds": seconds, **({"node": node} if node else {})}
+    record.update(classify_wget(rc, stdout, stderr))
+    return record
