@@ -14,7 +14,9 @@ It is the contract between collecting (drills.cluster) and judging
         "events": [], "nodes": []
       },
       "probes": {"<ProbeSpec.key>": {"kind", "target", "namespace",
-                  "error": null | "why the probe could not run",
+                  "error": null | "why the probe could not run (infrastructure)",
+                  "unresolved": null | "why no target could be formed from the
+                                         learner's objects (e.g. no ClusterIP)",
                   "attempts": [{"command", "exit_code", "stdout", "stderr",
                                 "seconds", "outcome", "answered_by", "detail",
                                 "node"?, "names"?, "addresses"?, "cnames"?}]}},
