@@ -79,6 +79,21 @@ class Plan:
         return asdict(self)
 
 
+def reflow(text: str) -> str:
+    """Join the lines of each prose paragraph (templates wrap lines before
+    substitution, so their breaks fall in odd places); keep list items,
+    indented lines and blank lines as they are."""
+    out: list[str] = []
+    for line in text.strip().splitlines():
+        prose = line.strip() and not line[:1].isspace() and not line.lstrip().startswith(("-", "*", "#"))
+        if prose and out and out[-1].strip() and not out[-1][:1].isspace() \
+                and not out[-1].lstrip().startswith(("-", "*", "#")):
+            out[-1] = f"{out[-1].rstrip()} {line.strip()}"
+        else:
+            out.append(line.rstrip())
+    return "\n".join(out)
+
+
 def random_seed() -> int:
     return random.SystemRandom().randint(0, SEED_MAX)
 
@@ -185,7 +200,7 @@ def render(scenario: Scenario, seed: int, *, namespace: str | None = None,
     return Plan(
         scenario=scenario.id, title=meta["title"], seed=seed, namespace=namespace,
         extra_namespaces=extra, image=image, level=level, params=params,
-        task=text("task", meta["task"]).strip(),
+        task=reflow(text("task", meta["task"])),
         hints=[h.strip() for h in text("hints", meta["hints"])],
         solution=[s.strip() for s in text("solution", meta["solution"])],
         manifests=objects, checks=checks,

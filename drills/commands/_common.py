@@ -1,0 +1,87 @@
+"""Pieces several verbs share: options, the active drill, re-rendering its plan."""
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from drills.errors import NoActiveDrill, UsageError
+
+context_option = click.option(
+    "--context", "context_flag", metavar="NAME",
+    help="kubeconfig context to use (default: DRILLS_CONTEXT, else the kind cluster 'drills').")
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def open_store():
+    from drills.store import Store
+    return Store()
+
+
+def plan_for(identity: dict[str, Any]):
+    """Render the plan of a running or recorded drill again, exactly."""
+    from drills import catalog
+    from drills.render import render
+    scenario = catalog.get(identity["scenario"])
+    return render(scenario, int(identity["seed"]), namespace=identity["namespace"],
+                  image=identity.get("image"), level=identity.get("level"),
+                  overrides=identity.get("params") or {})
+
+
+def pick_drill(store, context: str, selector: str | None):
+    """The open drill a verb acts on: the only one, or the one named by id/scenario/namespace."""
+    drills = store.open_drills(context)
+    if selector:
+        chosen = [d for d in drills if selector in (d.scenario, d.namespace, str(d.id))]
+        if not chosen:
+            raise NoActiveDrill(f"no open drill {selector!r} on context {context}",
+                                "see 'drills status'")
+        drills = chosen
+    if not drills:
+        raise NoActiveDrill(f"no drill is running on context {context}",
+                            "start one with 'drills start <scenario>'")
+    if len(drills) > 1:
+        names = ", ".join(f"{d.scenario} ({d.namespace})" for d in drills)
+        raise UsageError(f"{len(drills)} drills are open: {names}",
+                         "name one: e.g. 'drills check <namespace>'")
+    return drills[0]
+
+
+def connect(context_flag: str | None):
+    from drills.cluster import connect as cluster_connect
+    from drills.config import chosen_context
+    context, explicit = chosen_context(context_flag)
+    return cluster_connect(context, explicit)
+
+
+def exit_code_for(report) -> int:
+    from drills.errors import ExitCode
+    return {"PASS": ExitCode.OK, "FAIL": ExitCode.CHECKS_FAILED}.get(report.status, ExitCode.GRADING_ERROR)
+
+
+def grade_live(session, plan):
+    """Collect full evidence (API objects and probes) and judge it."""
+    from drills.cluster import collect_evidence
+    from drills.graders.judge import judge, required_probes
+    bundle = collect_evidence(session, plan, required_probes(plan))
+    return bundle, judge(plan, bundle)
+
+
+def save_bundle(bundle: dict, path: str) -> None:
+    import json
+    from pathlib import Path
+    try:
+        Path(path).write_text(json.dumps(bundle, indent=1, sort_keys=True) + "\n")
+    except OSError as exc:
+        raise UsageError(f"cannot write evidence to {path} ({exc.strerror})",
+                         "choose a writable path") from exc
+
+
+def record_attempt(store, record, bundle: dict, report) -> bool:
+    """Store the attempt; a first PASS stops the clock at collection time. Returns solved."""
+    at = bundle.get("collected_at")
+    store.add_attempt(record.id, at, report.to_dict())
+    if report.status == "PASS" and not record.solved_at:
+        store.mark_solved(record.id, at)
+        return True
+    return False

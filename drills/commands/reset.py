@@ -1,0 +1,34 @@
+"""drills reset: delete drill namespaces (only those drills created and labelled)."""
+from __future__ import annotations
+
+import click
+
+from drills.commands._common import connect, context_option, open_store, pick_drill, plan_for
+from drills.errors import UsageError
+
+
+@click.command("reset")
+@click.argument("drill", required=False)
+@click.option("--all", "all_drills", is_flag=True, help="Delete every drill namespace on the context.")
+@context_option
+def command(drill: str | None, all_drills: bool, context_flag: str | None) -> int:
+    """Delete a drill's namespace (or all of them with --all) and wait until gone."""
+    from drills.cluster import reset_drills
+    from drills.config import chosen_context
+    from drills.ui import err, out
+    if drill and all_drills:
+        raise UsageError("name a drill or pass --all, not both", "see 'drills reset --help'")
+    context, _ = chosen_context(context_flag)
+    store = open_store()
+    records = store.open_drills(context) if all_drills else [pick_drill(store, context, drill)]
+    session = connect(context_flag)
+    if all_drills:
+        targets = None
+    else:
+        targets = plan_for(records[0].identity()).namespaces
+    with err.status("deleting drill namespaces") as spinner:
+        deleted = reset_drills(session, targets, wait=True, progress=spinner.update)
+    for record in records:
+        store.end(record.id)
+    out.print(f"Deleted {len(deleted)} namespace(s){': ' + ', '.join(deleted) if deleted else ''}.")
+    return 0

@@ -1,0 +1,23 @@
+"""drills solution: the reference solution of the active drill (recorded as viewed)."""
+from __future__ import annotations
+
+import click
+
+from drills.commands._common import context_option, open_store, pick_drill, plan_for
+
+
+@click.command("solution")
+@click.argument("drill", required=False)
+@context_option
+def command(drill: str | None, context_flag: str | None) -> int:
+    """Print the reference solution; the drill is then no longer a clean solve."""
+    from drills.config import chosen_context
+    from drills.ui import out
+    store = open_store()
+    record = pick_drill(store, chosen_context(context_flag)[0], drill)
+    plan = plan_for(record.identity())
+    store.add_help(record.id, "solution")
+    out.print(f"[bold]Reference solution for {plan.scenario}[/] (recorded as viewed):")
+    for number, step in enumerate(plan.solution, start=1):
+        out.print(f"{number}. {step}", soft_wrap=True)
+    return 0

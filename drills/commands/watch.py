@@ -1,0 +1,63 @@
+"""drills watch: a live clock that re-checks cheaply and stops when the fix works."""
+from __future__ import annotations
+
+import time
+
+import click
+
+from drills.commands._common import (connect, context_option, open_store, pick_drill, plan_for,
+                                     record_attempt)
+
+API_INTERVAL_S = 1.0
+
+
+def api_check_names(plan) -> list[str]:
+    """Checks that read only API objects; probes run only once these pass."""
+    from drills.graders.registry import REGISTRY, load_all
+    load_all()
+    return [c.name for c in plan.checks if REGISTRY[c.id].probes is None]
+
+
+def watch_drill(store, record, plan, session, interval: float = API_INTERVAL_S) -> int:
+    from rich.live import Live
+
+    from drills.cluster import collect_evidence
+    from drills.commands._common import grade_live
+    from drills.graders.judge import judge
+    from drills.ui import clock_line, out, print_report
+
+    api_only = api_check_names(plan)
+    status_line = "waiting for the first look"
+    with Live(console=out, refresh_per_second=4, transient=True) as live:
+        while True:
+            bundle = collect_evidence(session, plan, [], api_only=True)
+            quick = judge(plan, bundle, only=api_only)
+            if quick.status == "PASS":
+                bundle, report = grade_live(session, plan)
+                if report.status == "PASS":
+                    record_attempt(store, record, bundle, report)
+                    break
+                quick = report
+            diag = quick.diagnosis
+            status_line = diag.message if diag else "all checks pass"
+            deadline = time.monotonic() + interval
+            while time.monotonic() < deadline:
+                live.update(f"{clock_line(record.elapsed_seconds(), record.target_minutes)}   "
+                            f"[dim]{status_line}[/]")
+                time.sleep(0.25)
+    record = store.drill(record.id)
+    print_report(report, record.elapsed_seconds(), record.target_minutes)
+    out.print(f"[bold green]Solved[/] in {clock_line(record.elapsed_seconds(), record.target_minutes)}.")
+    return 0
+
+
+@click.command("watch")
+@click.argument("drill", required=False)
+@context_option
+def command(drill: str | None, context_flag: str | None) -> int:
+    """Watch the active drill and stop the clock the moment the fix works."""
+    from drills.config import chosen_context
+    context, _ = chosen_context(context_flag)
+    store = open_store()
+    record = pick_drill(store, context, drill)
+    return watch_drill(store, record, plan_for(record.identity()), connect(context_flag))

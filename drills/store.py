@@ -1,0 +1,241 @@
+"""Local history in SQLite: drills started, their clocks, hints, grading attempts.
+
+One database file in DRILLS_HOME (the user's data directory by default).
+WAL mode and a busy timeout make two drills commands at once safe; the
+schema is versioned with PRAGMA user_version and migrated forward on open.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+from drills.config import home
+from drills.errors import StoreError
+
+DB_NAME = "drills.db"
+
+MIGRATIONS: list[str] = [
+    # 1: drills and attempts
+    """
+    CREATE TABLE drills (
+        id             INTEGER PRIMARY KEY,
+        scenario       TEXT NOT NULL,
+        seed           INTEGER NOT NULL,
+        level          TEXT,
+        namespace      TEXT NOT NULL,
+        context        TEXT NOT NULL,
+        image          TEXT NOT NULL,
+        params         TEXT NOT NULL,
+        target_minutes REAL NOT NULL,
+        started_at     TEXT NOT NULL,   -- the clock starts when the fault is verified
+        solved_at      TEXT,
+        ended_at       TEXT,
+        state          TEXT NOT NULL CHECK (state IN ('active', 'solved', 'abandoned'))
+    );
+    CREATE INDEX drills_active ON drills(state, context);
+    CREATE TABLE attempts (
+        id        INTEGER PRIMARY KEY,
+        drill_id  INTEGER NOT NULL REFERENCES drills(id),
+        at        TEXT NOT NULL,
+        status    TEXT NOT NULL,
+        score     REAL NOT NULL,
+        diagnosis TEXT,
+        report    TEXT NOT NULL
+    );
+    """,
+    # 2: hints and solution views count against a clean solve
+    """
+    CREATE TABLE help (
+        id        INTEGER PRIMARY KEY,
+        drill_id  INTEGER NOT NULL REFERENCES drills(id),
+        at        TEXT NOT NULL,
+        kind      TEXT NOT NULL CHECK (kind IN ('hint', 'solution')),
+        hint_index INTEGER
+    );
+    """,
+]
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True)
+class DrillRecord:
+    id: int
+    scenario: str
+    seed: int
+    level: str | None
+    namespace: str
+    context: str
+    image: str
+    params: dict[str, Any]
+    target_minutes: float
+    started_at: str
+    solved_at: str | None
+    ended_at: str | None
+    state: str
+    hints_shown: int = 0
+    solution_viewed: bool = False
+
+    def identity(self) -> dict[str, Any]:
+        return {"scenario": self.scenario, "seed": self.seed, "namespace": self.namespace,
+                "image": self.image, "level": self.level, "params": self.params}
+
+    def elapsed_seconds(self, now: datetime | None = None) -> float:
+        end = parse_iso(self.solved_at) if self.solved_at else (now or utcnow())
+        return max(0.0, (end - parse_iso(self.started_at)).total_seconds())
+
+
+class Store:
+    def __init__(self, path: Path | None = None):
+        self.path = path or home() / DB_NAME
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA busy_timeout = 10000")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except (sqlite3.Error, OSError) as exc:
+            raise StoreError(f"history database {self.path} cannot be used ({exc})",
+                             "check DRILLS_HOME points at a writable folder") from exc
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.db
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise StoreError(f"history database {self.path}: {exc}",
+                             "retry; if it persists, move the file aside") from exc
+
+    def _migrate(self) -> None:
+        with self._tx() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > len(MIGRATIONS):
+                raise StoreError(f"history database {self.path} is from a newer drills "
+                                 f"(schema {version})", "upgrade drills")
+            for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+                for statement in filter(str.strip, script.split(";")):
+                    db.execute(statement)
+                db.execute(f"PRAGMA user_version = {number}")
+
+    @property
+    def schema_version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    # --- drills -------------------------------------------------------------
+    def add_drill(self, identity: dict[str, Any], context: str, target_minutes: float,
+                  started_at: str) -> int:
+        with self._tx() as db:
+            cur = db.execute(
+                "INSERT INTO drills (scenario, seed, level, namespace, context, image, params,"
+                " target_minutes, started_at, state) VALUES (?,?,?,?,?,?,?,?,?, 'active')",
+                (identity["scenario"], identity["seed"], identity.get("level"),
+                 identity["namespace"], context, identity["image"],
+                 json.dumps(identity["params"], sort_keys=True), target_minutes, started_at))
+            return int(cur.lastrowid)
+
+    def _record(self, row: sqlite3.Row) -> DrillRecord:
+        help_rows = self.db.execute(
+            "SELECT kind, COUNT(*) FROM help WHERE drill_id = ? GROUP BY kind", (row["id"],)).fetchall()
+        counts = {r[0]: r[1] for r in help_rows}
+        return DrillRecord(
+            id=row["id"], scenario=row["scenario"], seed=row["seed"], level=row["level"],
+            namespace=row["namespace"], context=row["context"], image=row["image"],
+            params=json.loads(row["params"]), target_minutes=row["target_minutes"],
+            started_at=row["started_at"], solved_at=row["solved_at"], ended_at=row["ended_at"],
+            state=row["state"], hints_shown=counts.get("hint", 0),
+            solution_viewed=counts.get("solution", 0) > 0)
+
+    def drill(self, drill_id: int) -> DrillRecord | None:
+        row = self.db.execute("SELECT * FROM drills WHERE id = ?", (drill_id,)).fetchone()
+        return self._record(row) if row else None
+
+    def open_drills(self, context: str | None = None) -> list[DrillRecord]:
+        """Drills whose namespace still stands: active or solved but not reset."""
+        sql = "SELECT * FROM drills WHERE ended_at IS NULL"
+        args: tuple = ()
+        if context:
+            sql += " AND context = ?"
+            args = (context,)
+        return [self._record(r) for r in self.db.execute(sql + " ORDER BY id", args)]
+
+    def mark_solved(self, drill_id: int, solved_at: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE drills SET solved_at = ?, state = 'solved' "
+                       "WHERE id = ? AND solved_at IS NULL", (solved_at, drill_id))
+
+    def end(self, drill_id: int, ended_at: str | None = None) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE drills SET ended_at = ?, "
+                       "state = CASE WHEN solved_at IS NULL THEN 'abandoned' ELSE 'solved' END "
+                       "WHERE id = ? AND ended_at IS NULL", (ended_at or iso(utcnow()), drill_id))
+
+    # --- attempts and help -----------------------------------------------------
+    def add_attempt(self, drill_id: int, at: str, report: dict[str, Any]) -> None:
+        with self._tx() as db:
+            db.execute("INSERT INTO attempts (drill_id, at, status, score, diagnosis, report) "
+                       "VALUES (?,?,?,?,?,?)",
+                       (drill_id, at, report["status"], report["score"], report.get("diagnosis"),
+                        json.dumps(report, sort_keys=True)))
+
+    def attempts(self, drill_id: int) -> list[dict[str, Any]]:
+        rows = self.db.execute("SELECT at, status, score, diagnosis FROM attempts "
+                               "WHERE drill_id = ? ORDER BY id", (drill_id,))
+        return [dict(r) for r in rows]
+
+    def add_help(self, drill_id: int, kind: str, hint_index: int | None = None) -> None:
+        with self._tx() as db:
+            db.execute("INSERT INTO help (drill_id, at, kind, hint_index) VALUES (?,?,?,?)",
+                       (drill_id, iso(utcnow()), kind, hint_index))
+
+    # --- history ---------------------------------------------------------------
+    def history(self, scenario: str | None = None, limit: int = 50) -> list[DrillRecord]:
+        sql, args = "SELECT * FROM drills", ()
+        if scenario:
+            sql, args = sql + " WHERE scenario = ?", (scenario,)
+        rows = self.db.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit))
+        return [self._record(r) for r in rows]
+
+    def stats(self) -> list[dict[str, Any]]:
+        """Per scenario: drills, solves, attempts, best and median solve seconds."""
+        out = []
+        scenarios = [r[0] for r in self.db.execute("SELECT DISTINCT scenario FROM drills ORDER BY 1")]
+        for scenario in scenarios:
+            records = self.history(scenario, limit=10_000)
+            times = sorted(r.elapsed_seconds() for r in records if r.solved_at)
+            attempts = self.db.execute(
+                "SELECT COUNT(*) FROM attempts a JOIN drills d ON d.id = a.drill_id "
+                "WHERE d.scenario = ?", (scenario,)).fetchone()[0]
+            clean = [r for r in records if r.solved_at and not r.hints_shown and not r.solution_viewed]
+            out.append({
+                "scenario": scenario, "drills": len(records), "solved": len(times),
+                "attempts": attempts, "clean_solves": len(clean),
+                "best_seconds": times[0] if times else None,
+                "median_seconds": times[len(times) // 2] if times else None,
+            })
+        return out

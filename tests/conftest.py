@@ -1,0 +1,16 @@
+"""Shared test setup: every test gets its own DRILLS_HOME and no cluster settings."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def isolated_home(tmp_path_factory, monkeypatch, request):
+    if request.node.get_closest_marker("cluster"):
+        return  # the e2e suite uses the real environment it is pointed at
+    home = tmp_path_factory.mktemp("drills-home")
+    monkeypatch.setenv("DRILLS_HOME", str(home))
+    monkeypatch.delenv("DRILLS_SCENARIO_PATH", raising=False)
+    monkeypatch.delenv("DRILLS_IMAGE", raising=False)
+    monkeypatch.delenv("DRILLS_CONTEXT", raising=False)
+    return home
