@@ -6,6 +6,9 @@
 | DRILLS_CONTEXT      | kind-drills                    | kubeconfig context drills may deploy to  |
 | DRILLS_HOME         | the user's data dir (XDG)      | history database and cached tools        |
 | DRILLS_SCENARIO_PATH| (none)                         | extra scenario packs                     |
+
+`image` and `context` can also be set in DRILLS_HOME/config.yaml; the
+environment wins over the file.
 """
 from __future__ import annotations
 
@@ -17,8 +20,28 @@ KIND_CLUSTER_NAME = "drills"
 DEFAULT_CONTEXT = f"kind-{KIND_CLUSTER_NAME}"
 
 
+def file_setting(key: str) -> str | None:
+    """A value from DRILLS_HOME/config.yaml, read only when a verb needs it."""
+    path = home() / "config.yaml"
+    if not path.is_file():
+        return None
+    import yaml
+
+    from drills.errors import UsageError
+    try:
+        data = yaml.safe_load(path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise UsageError(f"settings file {path} cannot be read ({exc})",
+                         "fix or delete it") from exc
+    if not isinstance(data, dict):
+        raise UsageError(f"settings file {path} must be a mapping such as 'image: busybox:1.36'",
+                         "fix or delete it")
+    value = data.get(key)
+    return str(value) if value is not None else None
+
+
 def default_image() -> str:
-    return os.environ.get("DRILLS_IMAGE") or DEFAULT_IMAGE
+    return os.environ.get("DRILLS_IMAGE") or file_setting("image") or DEFAULT_IMAGE
 
 
 def chosen_context(flag: str | None = None) -> tuple[str, bool]:
@@ -29,9 +52,9 @@ def chosen_context(flag: str | None = None) -> tuple[str, bool]:
     """
     if flag:
         return flag, True
-    env = os.environ.get("DRILLS_CONTEXT")
-    if env:
-        return env, True
+    named = os.environ.get("DRILLS_CONTEXT") or file_setting("context")
+    if named:
+        return named, True
     return DEFAULT_CONTEXT, False
 
 

@@ -104,8 +104,13 @@ _env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
                           keep_trailing_newline=False)
 
 
+@lru_cache(maxsize=1024)
+def _compiled(template: str) -> jinja2.Template:
+    return _env.from_string(template)
+
+
 def _render_value(template: str, params: dict[str, Any]) -> str:
-    return _env.from_string(template).render(**params)
+    return _compiled(template).render(**params)
 
 
 def _excluded(spec: dict, params: dict[str, Any]) -> set:

@@ -95,3 +95,20 @@ def test_manifest_rules_accept_good_service_and_single_image(exemplar):
     deploy = next(o for o in render(exemplar, 1).manifests if o["kind"] == "Deployment")
     with pytest.raises(manifests.ManifestError, match="one configured image"):
         manifests.validate([deploy], {"drill-x-1"}, "nginx:latest")
+
+
+def test_settings_file_and_environment_precedence(monkeypatch, isolated_home):
+    from drills.config import DEFAULT_CONTEXT, chosen_context, default_image
+    from drills.errors import UsageError
+    assert default_image() == "busybox:1.36" and chosen_context() == (DEFAULT_CONTEXT, False)
+    (isolated_home / "config.yaml").write_text("image: mirror.local/busybox:1.36\ncontext: lab\n")
+    assert default_image() == "mirror.local/busybox:1.36"
+    assert chosen_context() == ("lab", True)
+    monkeypatch.setenv("DRILLS_IMAGE", "env/busybox:1.36")
+    monkeypatch.setenv("DRILLS_CONTEXT", "env-ctx")
+    assert default_image() == "env/busybox:1.36" and chosen_context() == ("env-ctx", True)
+    assert chosen_context("flag-ctx") == ("flag-ctx", True)
+    (isolated_home / "config.yaml").write_text("- not a mapping\n")
+    monkeypatch.delenv("DRILLS_IMAGE")
+    with pytest.raises(UsageError, match="must be a mapping"):
+        default_image()
