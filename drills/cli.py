@@ -27,6 +27,7 @@ COMMANDS = {
     "solution": "solution",
     "reset": "reset",
     "grade": "grade",
+    "exam": "exam",
     "history": "history",
     "stats": "stats",
     "cluster": "cluster_cmd",

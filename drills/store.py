@@ -58,6 +58,19 @@ MIGRATIONS: list[str] = [
         hint_index INTEGER
     );
     """,
+    # 3: timed mock exams group several drills under one clock
+    """
+    CREATE TABLE exams (
+        id         INTEGER PRIMARY KEY,
+        seed       INTEGER NOT NULL,
+        context    TEXT NOT NULL,
+        minutes    REAL NOT NULL,
+        started_at TEXT NOT NULL,
+        ended_at   TEXT,
+        score      REAL
+    );
+    ALTER TABLE drills ADD COLUMN exam_id INTEGER REFERENCES exams(id);
+    """,
 ]
 
 
@@ -90,6 +103,7 @@ class DrillRecord:
     state: str
     hints_shown: int = 0
     solution_viewed: bool = False
+    exam_id: int | None = None
 
     def identity(self) -> dict[str, Any]:
         return {"scenario": self.scenario, "seed": self.seed, "namespace": self.namespace,
@@ -149,14 +163,16 @@ class Store:
 
     # --- drills -------------------------------------------------------------
     def add_drill(self, identity: dict[str, Any], context: str, target_minutes: float,
-                  started_at: str) -> int:
+                  started_at: str, exam_id: int | None = None) -> int:
         with self._tx() as db:
             cur = db.execute(
                 "INSERT INTO drills (scenario, seed, level, namespace, context, image, params,"
-                " target_minutes, started_at, state) VALUES (?,?,?,?,?,?,?,?,?, 'active')",
+                " target_minutes, started_at, state, exam_id)"
+                " VALUES (?,?,?,?,?,?,?,?,?, 'active', ?)",
                 (identity["scenario"], identity["seed"], identity.get("level"),
                  identity["namespace"], context, identity["image"],
-                 json.dumps(identity["params"], sort_keys=True), target_minutes, started_at))
+                 json.dumps(identity["params"], sort_keys=True), target_minutes, started_at,
+                 exam_id))
             return int(cur.lastrowid)
 
     def _record(self, row: sqlite3.Row) -> DrillRecord:
@@ -169,7 +185,7 @@ class Store:
             params=json.loads(row["params"]), target_minutes=row["target_minutes"],
             started_at=row["started_at"], solved_at=row["solved_at"], ended_at=row["ended_at"],
             state=row["state"], hints_shown=counts.get("hint", 0),
-            solution_viewed=counts.get("solution", 0) > 0)
+            solution_viewed=counts.get("solution", 0) > 0, exam_id=row["exam_id"])
 
     def drill(self, drill_id: int) -> DrillRecord | None:
         row = self.db.execute("SELECT * FROM drills WHERE id = ?", (drill_id,)).fetchone()
@@ -194,6 +210,27 @@ class Store:
             db.execute("UPDATE drills SET ended_at = ?, "
                        "state = CASE WHEN solved_at IS NULL THEN 'abandoned' ELSE 'solved' END "
                        "WHERE id = ? AND ended_at IS NULL", (ended_at or iso(utcnow()), drill_id))
+
+    # --- exams ---------------------------------------------------------------
+    def add_exam(self, seed: int, context: str, minutes: float, started_at: str) -> int:
+        with self._tx() as db:
+            cur = db.execute("INSERT INTO exams (seed, context, minutes, started_at) VALUES (?,?,?,?)",
+                             (seed, context, minutes, started_at))
+            return int(cur.lastrowid)
+
+    def open_exam(self, context: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM exams WHERE ended_at IS NULL AND context = ? "
+                              "ORDER BY id DESC LIMIT 1", (context,)).fetchone()
+        return dict(row) if row else None
+
+    def exam_drills(self, exam_id: int) -> list[DrillRecord]:
+        rows = self.db.execute("SELECT * FROM drills WHERE exam_id = ? ORDER BY id", (exam_id,))
+        return [self._record(r) for r in rows]
+
+    def end_exam(self, exam_id: int, score: float, ended_at: str) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE exams SET ended_at = ?, score = ? WHERE id = ? AND ended_at IS NULL",
+                       (ended_at, score, exam_id))
 
     # --- attempts and help -----------------------------------------------------
     def add_attempt(self, drill_id: int, at: str, report: dict[str, Any]) -> None:
