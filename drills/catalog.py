@@ -77,18 +77,17 @@ def search_path() -> list[Path]:
 
 
 @lru_cache(maxsize=1)
-def _schema() -> dict[str, Any]:
-    return json.loads(resources.files("drills").joinpath("schema", "scenario.schema.json").read_text())
+def _validator():
+    import jsonschema  # deferred: only validation needs it
+    schema = json.loads(resources.files("drills").joinpath("schema", "scenario.schema.json").read_text())
+    return jsonschema.Draft202012Validator(schema)
 
 
 def _validate(meta: Any, source: Path) -> None:
-    import jsonschema  # deferred: only validation needs it
-
     if not isinstance(meta, dict):
         raise BadScenarioPack(f"{source}: the top level must be a mapping",
                               "see scenarios/selector-mismatch/scenario.yaml for the format")
-    validator = jsonschema.Draft202012Validator(_schema())
-    errors = sorted(validator.iter_errors(meta), key=lambda e: list(e.absolute_path))
+    errors = sorted(_validator().iter_errors(meta), key=lambda e: list(e.absolute_path))
     if errors:
         err = errors[0]
         where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
@@ -112,7 +111,18 @@ def _validate(meta: Any, source: Path) -> None:
 def load_folder(folder: Path) -> Scenario:
     source = folder / METADATA
     try:
-        meta = yaml.safe_load(source.read_text())
+        stat = source.stat()
+    except OSError as exc:
+        raise BadScenarioPack(f"{source}: cannot be read ({exc.strerror})",
+                              "check the folder's permissions") from exc
+    return _load(source, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=256)
+def _load(source: Path, mtime_ns: int, size: int) -> Scenario:
+    """Parse and validate once per file version (keyed by mtime and size)."""
+    try:
+        meta = yaml.load(source.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -122,7 +132,7 @@ def load_folder(folder: Path) -> Scenario:
         raise BadScenarioPack(f"{source}: cannot be read ({exc.strerror})",
                               "check the folder's permissions") from exc
     _validate(meta, source)
-    return Scenario(id=meta["id"], folder=folder, meta=meta)
+    return Scenario(id=meta["id"], folder=source.parent, meta=meta)
 
 
 def discover() -> dict[str, Scenario]:
