@@ -212,7 +212,7 @@ def render(scenario: Scenario, seed: int, *, namespace: str | None = None,
                         args=text(f"checks.{c.get('as', c['id'])}", c.get("with", {})),
                         weight=float(c.get("weight", 1)))
               for c in meta["checks"]]
-    fixes = {name: Fix(name=name, outcome=f["outcome"], about=f.get("about", ""),
+    fixes = {name: Fix(name=name, outcome=f["outcome"], about=text(f"fixes.{name}.about", f.get("about", "")),
                        steps=text(f"fixes.{name}", f["steps"]), diagnosis=f.get("diagnosis"))
              for name, f in (meta.get("fixes") or {}).items()}
     return Plan(

@@ -72,7 +72,8 @@ class Report:
 
 
 def _check_for(call: CheckCall):
-    load_all()
+    if call.id not in REGISTRY:   # import the check modules once, not on every call
+        load_all()
     try:
         return REGISTRY[call.id]
     except KeyError:
