@@ -176,3 +176,95 @@ def attempt_from_merged(command: str, rc: int, text: str, seconds: float | None 
               "seconds": seconds, **({"node": node} if node else {})}
     record.update(classify_wget(rc, stdout, stderr))
     return record
+
+
+# --- batches: every probe of one collection in a single exec ------------------
+
+BATCH_MARK = "@@drills-attempt"
+STOP_AFTER_FAILURES = 2        # consecutive failed tries that end an http probe early
+BATCH_DIR = "/tmp"             # the probe pod mounts a small emptyDir here
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One command to repeat inside a batch; `label` is a plain word."""
+    label: str
+    command: str
+    tries: int = 1
+    stop_after_failures: int = 0
+
+
+def timed_loop(item: BatchItem) -> str:
+    """Shell that runs the command up to `tries` times; after each attempt it
+    prints `@@drills-attempt <label> <rc> <t0> <t1>` with /proc/uptime stamps
+    (busybox has no sub-second clock otherwise)."""
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", item.label):
+        raise ValueError(f"batch label {item.label!r} must be a plain word")
+    stop = (f" if [ $rc -ne 0 ]; then f=$((f+1)); else f=0; fi;"
+            f" [ $f -ge {item.stop_after_failures} ] && break;") if item.stop_after_failures else ""
+    return (f"f=0; i=0; while [ $i -lt {max(1, int(item.tries))} ]; do i=$((i+1));"
+            f" read t0 x </proc/uptime; {item.command} 2>&1; rc=$?; read t1 x </proc/uptime;"
+            f' echo; echo "{BATCH_MARK} {item.label} $rc $t0 $t1";{stop} done')
+
+
+def batch_script(items: list[BatchItem], workdir: str = BATCH_DIR) -> str:
+    """One script for many probes. They run side by side, each writing to its own
+    file, and are printed in order; if no temporary folder can be made they run
+    one after another instead."""
+    loops = [f"( {timed_loop(item)} )" for item in items]
+    if len(loops) <= 1:
+        return "".join(f"{loop} 2>&1" for loop in loops)
+    parallel = " ".join(f'{loop} >"$d/{n}" 2>&1 &' for n, loop in enumerate(loops))
+    files = " ".join(f'"$d/{n}"' for n in range(len(loops)))
+    serial = "; ".join(f"{loop} 2>&1" for loop in loops)
+    return (f"if d=$(mktemp -d {shlex.quote(workdir)}/drills.XXXXXX 2>/dev/null); then "
+            f"{parallel} wait; cat {files}; rm -rf \"$d\"; else {serial}; fi")
+
+
+def parse_batch(output: str) -> dict[str, list[dict[str, Any]]]:
+    """Inverse of batch_script: label -> [{"exit_code", "text", "seconds"}]."""
+    result: dict[str, list[dict[str, Any]]] = {}
+    chunk: list[str] = []
+    for line in output.splitlines():
+        if line.startswith(BATCH_MARK + " "):
+            fields = line[len(BATCH_MARK) + 1:].split()
+            label, rc = fields[0], int(fields[1]) if len(fields) > 1 else -1
+            seconds = None
+            if len(fields) >= 4:
+                try:
+                    seconds = round(max(0.0, float(fields[3]) - float(fields[2])), 3)
+                except ValueError:
+                    pass
+            result.setdefault(label, []).append(
+                {"exit_code": rc, "text": "\n".join(chunk).strip(), "seconds": seconds})
+            chunk = []
+        else:
+            chunk.append(line)
+    return result
+
+
+def nslookup_command(name: str) -> str:
+    return f"nslookup {shlex.quote(name)}"
+
+
+def dns_attempt(command: str, rc: int, text: str, seconds: float | None = None) -> dict[str, Any]:
+    """An attempt record for an nslookup run with merged output."""
+    record = {"command": command, "exit_code": rc, "stdout": text, "stderr": "",
+              "seconds": seconds}
+    record.update(parse_nslookup(rc, text, ""))
+    record.setdefault("answered_by", None)
+    return record
+
+
+def split_target(target: str) -> tuple[str, int | None, str]:
+    """"host:port/path" -> (host, port, "/path"); "30080/x" -> ("", 30080, "/x")."""
+    rest = target.split("://", 1)[-1]
+    hostport, slash, path = rest.partition("/")
+    path = slash + path if slash else "/"
+    if ":" in hostport:
+        host, _, port = hostport.rpartition(":")
+    elif hostport.isdigit():
+        host, port = "", hostport
+    else:
+        host, port = hostport, ""
+    return host, int(port) if port.isdigit() else None, path

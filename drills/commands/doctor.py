@@ -11,7 +11,7 @@ from drills.commands._common import context_option, json_option
 @json_option
 def command(context_flag: str | None, as_json: bool) -> int:
     """Check Docker, kind, kubectl, the context, API access, RBAC and the image."""
-    from drills.cluster import doctor
+    from drills.cluster.doctor import doctor
     from drills.config import chosen_context
     from drills.errors import ExitCode
     context, explicit = chosen_context(context_flag)
@@ -20,11 +20,18 @@ def command(context_flag: str | None, as_json: bool) -> int:
         from drills.ui import print_json
         print_json(items)
     else:
+        from rich.table import Table
+
         from drills.ui import out
         marks = {True: "[green]ok[/]", False: "[red]problem[/]", None: "[yellow]skipped[/]"}
+        table = Table(box=None, show_header=False, pad_edge=False)
+        table.add_column(no_wrap=True)
+        table.add_column(no_wrap=True)
+        table.add_column()
         for item in items:
-            line = f"{marks[item['ok']]:>18}  {item['name']}: {item['detail']}"
+            detail = item["detail"]
             if item["ok"] is False and item.get("fix"):
-                line += f"  [bold]fix:[/] {item['fix']}"
-            out.print(line)
+                detail += f"\n[bold]fix:[/] {item['fix']}"
+            table.add_row(marks[item["ok"]], item["name"], detail)
+        out.print(table)
     return ExitCode.NO_CLUSTER if any(i["ok"] is False for i in items) else ExitCode.OK

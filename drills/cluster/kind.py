@@ -1,0 +1,217 @@
+"""drills' own kind cluster: find or fetch kind, create/delete the cluster, preload the image.
+
+Everything here goes through the `kind` CLI and the Docker SDK; nothing
+imports the Kubernetes client.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import platform
+import shutil
+import stat
+import subprocess
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable
+
+from drills.config import KIND_CLUSTER_NAME, default_image, home
+from drills.errors import NoCluster
+
+KIND_VERSION = "v0.32.0"
+KIND_BASE_URL = "https://github.com/kubernetes-sigs/kind/releases/download"
+KIND_INSTALL = "install kind: https://kind.sigs.k8s.io/docs/user/quick-start/#installation"
+DOCKER_FIX = "start Docker (or install it: https://docs.docker.com/get-docker/); kind runs the nodes as containers"
+CONTEXT = f"kind-{KIND_CLUSTER_NAME}"
+CREATE_TIMEOUT_S = 600
+DOWNLOAD_TIMEOUT_S = 60
+
+
+def config_text() -> str:
+    return resources.files("drills.cluster").joinpath("kind-config.yaml").read_text()
+
+
+# --- the kind binary ------------------------------------------------------------
+
+def kind_asset(system: str | None = None, machine: str | None = None) -> str:
+    system = (system or platform.system()).lower()
+    machine = (machine or platform.machine()).lower()
+    arch = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm64"}.get(machine)
+    if system not in ("linux", "darwin", "windows") or arch is None:
+        raise NoCluster(f"no kind release for {system}/{machine}", KIND_INSTALL)
+    return f"kind-{system}-{arch}"
+
+
+def cached_kind() -> Path:
+    return home() / "bin" / ("kind.exe" if platform.system() == "Windows" else "kind")
+
+
+def find_kind() -> str | None:
+    """kind on PATH, else the one drills fetched before; never downloads."""
+    on_path = shutil.which("kind")
+    if on_path:
+        return on_path
+    cached = cached_kind()
+    return str(cached) if cached.is_file() and os.access(cached, os.X_OK) else None
+
+
+def ensure_kind(progress: Callable[[str], None] = lambda phase: None) -> str:
+    found = find_kind()
+    if found:
+        return found
+    base = os.environ.get("DRILLS_KIND_BASE_URL") or KIND_BASE_URL
+    progress(f"downloading kind {KIND_VERSION}")
+    return download_kind(base, KIND_VERSION, kind_asset(), cached_kind())
+
+
+def _fetch(url: str) -> bytes:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as answer:
+            return answer.read()
+    except urllib.error.HTTPError as exc:
+        raise NoCluster(f"kind is not installed, and {url} answered {exc.code} {exc.reason}",
+                        KIND_INSTALL) from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", None) or exc
+        raise NoCluster(f"kind is not installed and could not be downloaded from {url} ({reason})",
+                        KIND_INSTALL) from None
+
+
+def download_kind(base_url: str, version: str, asset: str, dest: Path) -> str:
+    """Fetch a kind release binary, check it against its published .sha256sum, install it."""
+    url = f"{base_url.rstrip('/')}/{version}/{asset}"
+    published = _fetch(url + ".sha256sum").decode("utf-8", "replace").split()
+    expected = published[0].lower() if published else ""
+    if len(expected) != 64 or any(c not in "0123456789abcdef" for c in expected):
+        raise NoCluster(f"the checksum file {url}.sha256sum holds no SHA-256 sum", KIND_INSTALL)
+    binary = _fetch(url)
+    actual = hashlib.sha256(binary).hexdigest()
+    if actual != expected:
+        raise NoCluster(f"the kind binary from {url} does not match its published checksum "
+                        f"(sha256 {actual[:12]}…, published {expected[:12]}…); it was discarded",
+                        KIND_INSTALL)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(dest.name + ".download")
+    partial.write_bytes(binary)
+    partial.chmod(partial.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    os.replace(partial, dest)
+    return str(dest)
+
+
+# --- docker -----------------------------------------------------------------------
+
+def docker_client() -> Any:
+    try:
+        import docker
+    except ImportError:
+        raise NoCluster("the docker Python package is missing", "pip install docker") from None
+    try:
+        client = docker.from_env(timeout=15)
+        client.ping()
+        return client
+    except Exception as exc:  # DockerException and the connection errors beneath it
+        raise NoCluster(f"Docker is not running or not reachable ({_short(exc)})", DOCKER_FIX
+                        ) from None
+
+
+def _short(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+# --- the cluster ------------------------------------------------------------------------
+
+def _kind(argv: list[str], what: str, timeout: float = 120) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+    except FileNotFoundError:
+        raise NoCluster(f"{argv[0]} cannot be run", KIND_INSTALL) from None
+    except subprocess.TimeoutExpired:
+        raise NoCluster(f"{what} did not finish within {timeout:g} s",
+                        "check Docker's health, then try again") from None
+    if done.returncode != 0:
+        lines = [line for line in done.stderr.strip().splitlines() if line.strip()]
+        raise NoCluster(f"{what} failed: {lines[-1] if lines else f'exit code {done.returncode}'}",
+                        f"run '{' '.join(argv[:4])} ...' yourself to see all of its output; is "
+                        "Docker running with enough memory?")
+    return done.stdout
+
+
+def clusters(kind: str) -> list[str]:
+    return [line.strip() for line in _kind([kind, "get", "clusters"], "kind get clusters").splitlines()
+            if line.strip()]
+
+
+def cluster_up(progress: Callable[[str], None] = lambda phase: None) -> None:
+    kind = ensure_kind(progress)
+    docker = docker_client()
+    if KIND_CLUSTER_NAME in clusters(kind):
+        progress(f"kind cluster {KIND_CLUSTER_NAME} exists")
+    else:
+        progress(f"creating kind cluster {KIND_CLUSTER_NAME} (about a minute)")
+        with resources.as_file(resources.files("drills.cluster").joinpath("kind-config.yaml")) as cfg:
+            _kind([kind, "create", "cluster", "--name", KIND_CLUSTER_NAME, "--config", str(cfg),
+                   "--wait", "120s"], "kind create cluster", timeout=CREATE_TIMEOUT_S)
+    preload_image(kind, docker, default_image(), progress)
+
+
+def preload_image(kind: str, docker: Any, image: str,
+                  progress: Callable[[str], None] = lambda phase: None) -> None:
+    """Put the drills image into every node, so drills start fast and offline."""
+    from docker.errors import DockerException, ImageNotFound
+
+    try:
+        docker.images.get(image)
+    except ImageNotFound:
+        progress(f"pulling {image}")
+        try:
+            docker.images.pull(image)
+        except DockerException as exc:
+            raise NoCluster(f"image {image} is not in Docker and cannot be pulled ({_short(exc)})",
+                            f"connect to the internet once (or 'docker load' {image}), then run "
+                            "'drills cluster up' again") from None
+    progress(f"loading {image} into the nodes")
+    _kind([kind, "load", "docker-image", image, "--name", KIND_CLUSTER_NAME],
+          "kind load docker-image", timeout=300)
+
+
+def cluster_down() -> None:
+    kind = find_kind()
+    if kind is None:
+        raise NoCluster("kind is not installed, so drills has no kind cluster to delete", KIND_INSTALL)
+    _kind([kind, "delete", "cluster", "--name", KIND_CLUSTER_NAME], "kind delete cluster",
+          timeout=300)
+
+
+def cluster_status() -> dict[str, Any]:
+    """What exists, without changing anything; problems go into `problems`."""
+    from drills.cluster.session import kubeconfig_contexts, kubeconfig_paths
+
+    status: dict[str, Any] = {"name": KIND_CLUSTER_NAME, "context": CONTEXT, "kind": find_kind(),
+                              "docker": False, "exists": False, "nodes": [],
+                              "context_present": False, "problems": []}
+    try:
+        status["context_present"] = CONTEXT in kubeconfig_contexts(kubeconfig_paths())
+    except NoCluster as exc:
+        status["problems"].append(exc.one_line())
+    try:
+        docker_client()
+        status["docker"] = True
+    except NoCluster as exc:
+        status["problems"].append(exc.one_line())
+    if status["kind"] is None:
+        status["problems"].append(f"kind is not installed ('drills cluster up' fetches it, or {KIND_INSTALL})")
+    elif status["docker"]:
+        try:
+            status["exists"] = KIND_CLUSTER_NAME in clusters(status["kind"])
+            if status["exists"]:
+                out = _kind([status["kind"], "get", "nodes", "--name", KIND_CLUSTER_NAME],
+                            "kind get nodes")
+                status["nodes"] = sorted(line.strip() for line in out.splitlines() if line.strip())
+        except NoCluster as exc:
+            status["problems"].append(exc.one_line())
+    return status

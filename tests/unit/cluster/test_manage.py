@@ -1,0 +1,179 @@
+"""Listing and resetting drills (never touching foreign namespaces), and applying fixes."""
+from __future__ import annotations
+
+import json
+import os
+import time
+
+import pytest
+
+from drills.cluster import manage as M
+from drills.cluster import objects as O
+from drills.errors import BadScenarioPack, ClusterUnreachable, NoCluster, UnsafeTarget
+from drills.render import Fix
+from tests.unit.cluster.fakes import FakeKube, Session, make_plan, service
+
+MAIN = "drill-selector-mismatch-7"
+
+
+@pytest.fixture
+def fake():
+    api = FakeKube()
+    plan = make_plan(MAIN, extra={"client": f"{MAIN}-client"})
+    for ns in plan.namespaces:
+        api.create("namespaces", O.namespace_body(plan, ns))
+    other = make_plan("drill-notready-pods-3")
+    api.create("namespaces", O.namespace_body(other, "drill-notready-pods-3"))
+    api.create("namespaces", {"metadata": {"name": "team-a"}})
+    api.create("namespaces", {"metadata": {"name": "lookalike",
+                                           "labels": {"drills.dev/scenario": "x"}}})
+    return api
+
+
+def test_list_shows_one_entry_per_drill_and_only_drills(fake):
+    drills = M.list_drills(Session(fake))
+    # same creation time here, so by name; the extra namespace belongs to its drill
+    assert [d["name"] for d in drills] == ["drill-notready-pods-3", MAIN]
+    main = drills[1]
+    assert main["scenario"] == "selector-mismatch" and main["seed"] == 7
+    assert main["identity"]["namespace"] == MAIN and main["phase"] == "Active"
+    assert main["namespaces"] == [MAIN, f"{MAIN}-client"]
+    assert drills[0]["namespaces"] == ["drill-notready-pods-3"]
+
+
+def test_an_extra_namespace_without_its_drill_is_listed_alone(fake):
+    fake.delete("namespaces", MAIN)
+    drills = M.list_drills(Session(fake))
+    assert [d["name"] for d in drills] == ["drill-notready-pods-3", f"{MAIN}-client"]
+    assert drills[1]["drill_namespace"] == MAIN
+
+
+def test_reset_refuses_a_namespace_without_the_label_and_deletes_nothing(fake):
+    with pytest.raises(UnsafeTarget) as caught:
+        M.reset_drills(Session(fake), [MAIN, "lookalike"])
+    assert "lookalike" in caught.value.message
+    assert not [c for c in fake.calls if c[0] == "delete"]
+    assert ("namespaces", "", MAIN) in fake.objects
+
+
+def test_reset_of_a_drill_takes_its_extra_namespaces_along(fake):
+    gone = M.reset_drills(Session(fake), [MAIN])
+    assert gone == [MAIN, f"{MAIN}-client"]
+    assert fake.names("namespaces") == ["drill-notready-pods-3", "lookalike", "team-a"]
+
+
+def test_reset_all_deletes_every_drill_and_nothing_else(fake):
+    phases = []
+    gone = M.reset_drills(Session(fake), None, progress=phases.append)
+    assert sorted(gone) == sorted([MAIN, f"{MAIN}-client", "drill-notready-pods-3"])
+    assert fake.names("namespaces") == ["lookalike", "team-a"]
+    assert phases == ["deleting namespaces", "waiting until they are gone"]
+
+
+def test_reset_waits_until_namespaces_are_gone(fake):
+    fake.terminating_gets = 3
+    M.reset_drills(Session(fake), [MAIN])
+    assert fake.names("namespaces") == ["drill-notready-pods-3", "lookalike", "team-a"]
+
+
+def test_reset_without_wait_returns_while_terminating(fake):
+    fake.terminating_gets = 100
+    M.reset_drills(Session(fake), ["drill-notready-pods-3"], wait=False)
+    assert O.is_terminating(fake.objects[("namespaces", "", "drill-notready-pods-3")])
+
+
+def test_reset_gives_up_waiting_after_its_bound(fake):
+    fake.terminating_gets = 10_000
+    started = time.monotonic()
+    with pytest.raises(ClusterUnreachable) as caught:
+        M.reset_drills(Session(fake), ["drill-notready-pods-3"], timeout=0.3)
+    assert time.monotonic() - started < 2
+    assert "still being deleted" in caught.value.message
+
+
+def test_reset_of_unknown_names_is_a_no_op(fake):
+    assert M.reset_drills(Session(fake), ["drill-gone-1"]) == []
+
+
+# --- fixes ---------------------------------------------------------------------------
+
+@pytest.fixture
+def fake_kubectl(tmp_path, monkeypatch):
+    """A kubectl on PATH that records its arguments; fails when asked to."""
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    log = tmp_path / "kubectl.log"
+    script = bindir / "kubectl"
+    script.write_text(
+        "#!/bin/sh\n"
+        f"python3 -c 'import json,os,sys; print(json.dumps([sys.argv[1:], os.environ.get(\"KUBECONFIG\")]))' "
+        f"\"$@\" >> {log}\n"
+        "case \"$*\" in *fail-me*) echo 'Error from server (NotFound): services \"x\" not found' >&2;"
+        " exit 1;; esac\n")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
+    return lambda: [json.loads(line) for line in log.read_text().splitlines()]
+
+
+def fix(*steps, name="reference"):
+    return Fix(name=name, outcome="pass", about="", steps=list(steps))
+
+
+def test_kubectl_steps_run_in_the_drill_namespace_of_the_chosen_context(fake, fake_kubectl):
+    session = Session(fake, context="lab", kubeconfig="/home/me/.kube/lab.yaml")
+    plan = make_plan(MAIN)
+    M.apply_fix(session, plan, fix(
+        {"kubectl": "patch svc web --type json -p '[{\"op\":\"replace\",\"path\":\"/spec/selector\","
+                    "\"value\":{\"app\":\"web\"}}]'"},
+        {"kubectl": "kubectl set selector svc web app=web"}))
+    [first, second] = fake_kubectl()
+    assert first[0] == ["--context", "lab", "--kubeconfig", "/home/me/.kube/lab.yaml", "-n", MAIN,
+                        "patch", "svc", "web", "--type", "json", "-p",
+                        '[{"op":"replace","path":"/spec/selector","value":{"app":"web"}}]']
+    assert second[0][6:] == ["set", "selector", "svc", "web", "app=web"]
+
+
+def test_a_kubeconfig_list_is_passed_through_the_environment(fake, fake_kubectl):
+    session = Session(fake, context="lab", kubeconfig=f"/a{os.pathsep}/b")
+    M.apply_fix(session, make_plan(MAIN), fix({"kubectl": "get svc"}))
+    [(argv, env)] = fake_kubectl()
+    assert "--kubeconfig" not in argv and env == f"/a{os.pathsep}/b"
+
+
+def test_a_failing_kubectl_step_names_the_fix_and_the_error(fake, fake_kubectl):
+    with pytest.raises(BadScenarioPack) as caught:
+        M.apply_fix(Session(fake), make_plan(MAIN), fix({"kubectl": "delete svc fail-me"},
+                                                        name="re-expose"))
+    assert "fix re-expose step 1" in caught.value.message
+    assert 'services "x" not found' in caught.value.message
+
+
+def test_without_kubectl_the_install_hint_is_given(fake, monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(NoCluster) as caught:
+        M.apply_fix(Session(fake), make_plan(MAIN), fix({"kubectl": "get svc"}))
+    assert "kubernetes.io/docs/tasks/tools" in caught.value.hint
+
+
+def test_apply_steps_go_into_the_drill_namespace(fake):
+    import yaml
+    fixed = service(selector={"app": "web"})
+    M.apply_fix(Session(fake), make_plan(MAIN), fix({"apply": yaml.safe_dump(fixed)},
+                                                    {"wait": "0.01"}))
+    stored = fake.objects[("services", MAIN, "web")]
+    assert stored["spec"]["selector"] == {"app": "web"}
+    assert stored["metadata"]["namespace"] == MAIN
+
+
+def test_apply_steps_cannot_reach_outside_the_drill(fake):
+    import yaml
+    outside = {**service(), "metadata": {"name": "web", "namespace": "kube-system"}}
+    with pytest.raises(BadScenarioPack):
+        M.apply_fix(Session(fake), make_plan(MAIN), fix({"apply": yaml.safe_dump(outside)}))
+    assert ("services", "kube-system", "web") not in fake.objects
+
+
+@pytest.mark.parametrize("step", [{"wait": "soon"}, {"reboot": "now"}, {"apply": "a: [b"}])
+def test_malformed_steps_are_scenario_errors(fake, step):
+    with pytest.raises(BadScenarioPack):
+        M.apply_fix(Session(fake), make_plan(MAIN), fix(step))
