@@ -1,0 +1,20 @@
+"""The README's promises: its scenario table and its two commands."""
+import re
+from pathlib import Path
+
+from drills import catalog
+
+README = (Path(__file__).parents[2] / "README.md").read_text()
+CI = (Path(__file__).parents[2] / ".ci" / "run").read_text()
+
+
+def test_every_scenario_has_a_row_in_the_readme_table():
+    for scenario_id in catalog.discover():
+        assert re.search(rf"^\| `{re.escape(scenario_id)}` \|", README, re.M), scenario_id
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    blocks = re.findall(r"```sh\n(.+?)\n```", README, re.S)
+    test_command = next(b for b in blocks if "pytest" in b)
+    assert test_command in CI
+    assert "-eq 5" in CI  # pytest's "no tests collected" must not pass
