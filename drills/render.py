@@ -227,3 +227,11 @@ def render(scenario: Scenario, seed: int, *, namespace: str | None = None,
         target_minutes=float(meta["target_minutes"]),
         cluster_wide=bool(meta.get("cluster_wide", False)), fixes=fixes,
     )
+
+
+def replay(identity: dict[str, Any]) -> Plan:
+    """Render a recorded drill again, exactly (identity as Plan.identity() gives it)."""
+    from drills import catalog
+    return render(catalog.get(identity["scenario"]), int(identity["seed"]),
+                  namespace=identity.get("namespace"), image=identity.get("image"),
+                  level=identity.get("level"), overrides=identity.get("params") or {})

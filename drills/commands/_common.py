@@ -20,12 +20,8 @@ def open_store():
 
 def plan_for(identity: dict[str, Any]):
     """Render the plan of a running or recorded drill again, exactly."""
-    from drills import catalog
-    from drills.render import render
-    scenario = catalog.get(identity["scenario"])
-    return render(scenario, int(identity["seed"]), namespace=identity["namespace"],
-                  image=identity.get("image"), level=identity.get("level"),
-                  overrides=identity.get("params") or {})
+    from drills.render import replay
+    return replay(identity)
 
 
 def pick_drill(store, context: str, selector: str | None):

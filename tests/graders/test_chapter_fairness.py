@@ -23,11 +23,10 @@ from drills.graders.judge import broken_state_shown, judge, required_probes
 from drills.graders.registry import ERROR, FAIL, PASS
 from tests.fixtures import bundles as B
 from drills.render import render
-from tests.graders.kit import judged, plan_for
+from tests.graders.kit import assert_outcome_as_named, cases, judged, plan_for
 
 CHAPTER = ["port-targetport-swap", "expose-deployment", "expose-nodeport-fixed", "headless-statefulset",
            "externalname-alias", "loadbalancer-nodeport", "dns-cross-namespace"]
-STATUS_OF = {"PASSED": PASS, "FAILED": FAIL, "ERROR": ERROR}
 PATHS = sorted(p for s in CHAPTER for p in (B.BUNDLES / s).glob("*.json"))
 
 
@@ -38,10 +37,6 @@ def load_builder():
     sys.modules[spec.name] = module   # its dataclasses look their module up by name
     spec.loader.exec_module(module)
     return module
-
-
-def cases(scenario: str) -> dict[str, tuple[str, dict]]:
-    return {B.case_of(p): (B.outcome_of(p), B.load(p)) for p in (B.BUNDLES / scenario).glob("*.json")}
 
 
 def twins(found: dict, fix: str) -> list[str]:
@@ -56,20 +51,7 @@ def test_every_chapter_scenario_has_bundles():
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_every_bundle_gets_the_outcome_in_its_name(path):
-    b = B.load(path)
-    report = judged(b)
-    assert report.status == STATUS_OF[B.outcome_of(path)], [r.message for r in report.results]
-    if report.status == FAIL:
-        first = report.diagnosis
-        assert first.name == b["fixture"]["diagnosis"], first.message
-        assert first.status == FAIL, "the first broken link is the learner's, not the evidence's"
-        assert first.subject and first.expected and first.observed
-        assert first.observed != first.expected
-        assert "kubectl" in first.hint, "a hint names the command that reveals the problem"
-    if report.status == ERROR:
-        assert FAIL not in {r.status for r in report.results}, "infrastructure trouble is never FAIL"
-    if report.status == PASS:
-        assert report.score == 100.0
+    assert_outcome_as_named(path)
 
 
 @pytest.mark.parametrize("scenario", CHAPTER)

@@ -16,32 +16,15 @@ from drills.graders.judge import broken_state_shown, required_probes
 from drills.graders.registry import ERROR, FAIL, PASS
 from tests.fixtures import bundles as B
 from tests.fixtures import make_bundles
-from tests.graders.kit import judged, plan_for
+from tests.graders.kit import assert_outcome_as_named, cases, judged, plan_for
 
 CARD_SCENARIOS = ["selector-mismatch", "notready-pods", "wrong-targetport", "missing-nodeport"]
-STATUS_OF = {"PASSED": PASS, "FAILED": FAIL, "ERROR": ERROR}
 PATHS = sorted(p for s in CARD_SCENARIOS for p in (B.BUNDLES / s).glob("*.json"))
-
-
-def cases(scenario: str) -> dict[str, tuple[str, dict]]:
-    return {B.case_of(p): (B.outcome_of(p), B.load(p)) for p in (B.BUNDLES / scenario).glob("*.json")}
 
 
 @pytest.mark.parametrize("path", PATHS, ids=lambda p: f"{p.parent.name}/{p.stem}")
 def test_every_bundle_gets_the_outcome_in_its_name(path):
-    b = B.load(path)
-    report = judged(b)
-    assert report.status == STATUS_OF[B.outcome_of(path)], [r.message for r in report.results]
-    expected = b["fixture"].get("diagnosis")
-    if report.status == FAIL:
-        assert expected, "a FAILED bundle names the check expected to fail first"
-        first = report.diagnosis
-        assert first.name == expected, first.message
-        assert first.status == FAIL, "the first broken link is the learner's, not the evidence's"
-        assert first.subject and first.expected and first.observed
-        assert "kubectl" in first.hint, "a hint names the command that reveals the problem"
-    if report.status == PASS:
-        assert report.score == 100.0
+    assert_outcome_as_named(path)
 
 
 @pytest.mark.parametrize("scenario", CARD_SCENARIOS)
