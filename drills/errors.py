@@ -82,3 +82,8 @@ class StoreError(DrillsError):
 
 class UnsafeTarget(DrillsError):
     exit_code = ExitCode.UNSAFE_TARGET
+
+
+class Interrupted(DrillsError):
+    """Ctrl-C where the default message ('cleaned up') would mislead."""
+    exit_code = ExitCode.INTERRUPTED

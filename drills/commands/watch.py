@@ -19,15 +19,30 @@ def api_check_names(plan) -> list[str]:
 
 
 def watch_drill(store, record, plan, session, interval: float = API_INTERVAL_S) -> int:
+    from drills.ui import clock_line, out, print_report
+
+    try:
+        report = _watch_until_solved(store, record, plan, session, interval)
+    except KeyboardInterrupt:
+        from drills.errors import Interrupted
+        raise Interrupted("stopped watching; the drill's clock is still running",
+                          "grade with 'drills check' or watch again with 'drills watch'") from None
+    record = store.drill(record.id)
+    print_report(report, record.elapsed_seconds(), record.target_minutes)
+    out.print(f"[bold green]Solved[/] in {clock_line(record.elapsed_seconds(), record.target_minutes)}.")
+    return 0
+
+
+def _watch_until_solved(store, record, plan, session, interval):
+    """Re-check cheaply (API objects only) every `interval` s; probe only once those pass."""
     from rich.live import Live
 
     from drills.cluster import collect_evidence
     from drills.commands._common import grade_live
     from drills.graders.judge import judge
-    from drills.ui import clock_line, out, print_report
+    from drills.ui import clock_line, out
 
     api_only = api_check_names(plan)
-    status_line = "waiting for the first look"
     with Live(console=out, refresh_per_second=4, transient=True) as live:
         while True:
             bundle = collect_evidence(session, plan, [], api_only=True)
@@ -36,19 +51,15 @@ def watch_drill(store, record, plan, session, interval: float = API_INTERVAL_S) 
                 bundle, report = grade_live(session, plan)
                 if report.status == "PASS":
                     record_attempt(store, record, bundle, report)
-                    break
+                    return report
                 quick = report
             diag = quick.diagnosis
             status_line = diag.message if diag else "all checks pass"
             deadline = time.monotonic() + interval
-            while time.monotonic() < deadline:
+            while (left := deadline - time.monotonic()) > 0:
                 live.update(f"{clock_line(record.elapsed_seconds(), record.target_minutes)}   "
                             f"[dim]{status_line}[/]")
-                time.sleep(0.25)
-    record = store.drill(record.id)
-    print_report(report, record.elapsed_seconds(), record.target_minutes)
-    out.print(f"[bold green]Solved[/] in {clock_line(record.elapsed_seconds(), record.target_minutes)}.")
-    return 0
+                time.sleep(min(0.25, left))
 
 
 @click.command("watch")

@@ -169,3 +169,15 @@ def test_exam_start_check_end(capsys, fake):
     code, out, _ = run(capsys, "exam", "end", "--reset")
     assert code == ExitCode.CHECKS_FAILED and "pass mark" in out
     assert Store().open_exam("kind-drills") is None and Store().open_drills() == []
+
+
+def test_ctrl_c_while_watching_keeps_the_clock_and_says_so(capsys, fake, recorded_drill, monkeypatch):
+    store, drill_id = recorded_drill
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cluster, "collect_evidence", interrupted)
+    code, _, err = run(capsys, "watch")
+    assert code == ExitCode.INTERRUPTED and "clock is still running" in err
+    assert store.drill(drill_id).state == "active"
