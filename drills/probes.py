@@ -26,7 +26,6 @@ HTTP_ERROR = "http-error"
 OTHER = "other"
 
 KINDS = ("http", "http-cluster-ip", "nodeport", "dns")
-MARK = "@@drills"
 WGET_TIMEOUT_S = 1
 
 
@@ -138,34 +137,6 @@ def wget_command(url: str, timeout: int = WGET_TIMEOUT_S) -> str:
 
 def url_for(host_port_path: str) -> str:
     return host_port_path if "://" in host_port_path else f"http://{host_port_path}"
-
-
-def attempt_script(label: str, command: str, tries: int = 1, stop_after_failures: int = 0) -> str:
-    """Shell that runs `command` `tries` times and marks each attempt.
-
-    Each attempt's merged output is followed by `@@drills <label> rc=N`. With
-    stop_after_failures=k the loop stops after k consecutive failures, so a
-    wrong fix is classified in seconds rather than after every try times out.
-    """
-    q = shlex.quote(label)
-    stop = (f' if [ $rc -ne 0 ]; then f=$((f+1)); else f=0; fi;'
-            f' [ $f -ge {stop_after_failures} ] && break;') if stop_after_failures else ""
-    return (f"f=0; for i in $(seq 1 {tries}); do {command} 2>&1; rc=$?; echo; "
-            f"echo {MARK} {q} rc=$rc;{stop} done")
-
-
-def split_attempts(output: str) -> dict[str, list[tuple[int, str]]]:
-    """Inverse of attempt_script over a combined output: label -> [(rc, text)]."""
-    result: dict[str, list[tuple[int, str]]] = {}
-    chunk: list[str] = []
-    for line in output.splitlines():
-        if line.startswith(MARK + " "):
-            label, _, rc = line[len(MARK) + 1:].rpartition(" rc=")
-            result.setdefault(label, []).append((int(rc), "\n".join(chunk).strip()))
-            chunk = []
-        else:
-            chunk.append(line)
-    return result
 
 
 def attempt_from_merged(command: str, rc: int, text: str, seconds: float | None = None,
