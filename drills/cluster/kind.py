@@ -147,8 +147,8 @@ def clusters(kind: str) -> list[str]:
 
 
 def cluster_up(progress: Callable[[str], None] = lambda phase: None) -> None:
+    docker = docker_client()   # first: without Docker, fetching kind would not help
     kind = ensure_kind(progress)
-    docker = docker_client()
     if KIND_CLUSTER_NAME in clusters(kind):
         progress(f"kind cluster {KIND_CLUSTER_NAME} exists")
     else:
@@ -175,8 +175,36 @@ def preload_image(kind: str, docker: Any, image: str,
                             f"connect to the internet once (or 'docker load' {image}), then run "
                             "'drills cluster up' again") from None
     progress(f"loading {image} into the nodes")
-    _kind([kind, "load", "docker-image", image, "--name", KIND_CLUSTER_NAME],
-          "kind load docker-image", timeout=300)
+    try:
+        _kind([kind, "load", "docker-image", image, "--name", KIND_CLUSTER_NAME],
+              "kind load docker-image", timeout=300)
+    except NoCluster as exc:
+        if "content digest" not in exc.message:
+            raise
+        # Docker's containerd image store exports every platform of a multi-platform
+        # image while holding only one, and kind's import then misses content
+        # (kind issue 3795): load a single-platform archive instead.
+        load_single_platform(kind, image, progress)
+
+
+def load_single_platform(kind: str, image: str,
+                         progress: Callable[[str], None] = lambda phase: None) -> None:
+    import tempfile
+
+    platform_name = "linux/" + kind_asset().rsplit("-", 1)[1]
+    by_hand = (f"docker image save --platform {platform_name} -o image.tar {image} && "
+               f"kind load image-archive image.tar --name {KIND_CLUSTER_NAME}")
+    docker_cli = shutil.which("docker")
+    if docker_cli is None:
+        raise NoCluster(f"kind could not load the multi-platform image {image}, and the docker "
+                        "CLI needed to export one platform of it is missing", f"run: {by_hand}")
+    progress(f"loading {image} ({platform_name} only) into the nodes")
+    with tempfile.TemporaryDirectory(prefix="drills-image-") as tmp:
+        archive = str(Path(tmp) / "image.tar")
+        _kind([docker_cli, "image", "save", "--platform", platform_name, "-o", archive, image],
+              "docker image save", timeout=300)
+        _kind([kind, "load", "image-archive", archive, "--name", KIND_CLUSTER_NAME],
+              "kind load image-archive", timeout=300)
 
 
 def cluster_down() -> None:

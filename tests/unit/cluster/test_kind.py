@@ -192,7 +192,11 @@ def fake_kind(tmp_path, monkeypatch):
         "if [ \"$1 $2\" = 'get clusters' ]; then printf '%s' \"$KIND_CLUSTERS\"; fi\n"
         "if [ \"$1 $2\" = 'get nodes' ]; then printf 'drills-control-plane\\ndrills-worker\\n'; fi\n"
         "if [ \"$1\" = create ]; then shift 5; cp \"$1\" " + str(tmp_path / "used-config.yaml") +
-        "; fi\n")
+        "; fi\n"
+        # as kind fails with Docker's containerd image store and a multi-platform image
+        "if [ \"$1 $2\" = 'load docker-image' ] && [ -n \"$KIND_LOAD_FAILS\" ]; then\n"
+        "  echo 'Command Output: ctr: content digest sha256:b1ad: not found' >&2; exit 1; fi\n"
+        "if [ \"$1 $2\" = 'load image-archive' ]; then test -s \"$3\" || exit 3; fi\n")
     script.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("KIND_CLUSTERS", "")
@@ -223,6 +227,31 @@ def test_cluster_up_reuses_an_existing_cluster_and_image(fake_kind, monkeypatch)
     K.cluster_up()
     assert fake_kind() == ["get clusters", "load docker-image busybox:1.36.1 --name drills"]
     assert images.pulled == []
+
+
+def test_multi_platform_image_trouble_falls_back_to_one_platform(fake_kind, monkeypatch, tmp_path):
+    monkeypatch.setenv("KIND_CLUSTERS", "drills\n")
+    monkeypatch.setenv("KIND_LOAD_FAILS", "1")
+    docker_log = tmp_path / "docker.log"
+    docker_cli = tmp_path / "kindbin" / "docker"
+    docker_cli.write_text(f"#!/bin/sh\necho \"$*\" >> {docker_log}\n"
+                          "while [ $# -gt 0 ]; do [ \"$1\" = -o ] && echo tar > \"$2\"; shift; done\n")
+    docker_cli.chmod(0o755)
+    monkeypatch.setattr(K, "docker_client", lambda: FakeDocker(FakeImages(present=True)))
+    K.cluster_up()
+    arch = K.kind_asset().rsplit("-", 1)[1]
+    [save] = docker_log.read_text().splitlines()
+    assert save.startswith(f"image save --platform linux/{arch} -o ") and save.endswith(" busybox:1.36")
+    assert fake_kind()[-1].startswith("load image-archive ") and fake_kind()[-1].endswith(" --name drills")
+
+
+def test_other_load_failures_are_not_retried(fake_kind, monkeypatch):
+    monkeypatch.setenv("KIND_CLUSTERS", "drills\n")
+    monkeypatch.setattr(K, "docker_client", lambda: FakeDocker(FakeImages(present=True)))
+    monkeypatch.setattr(K, "_kind", lambda argv, what, timeout=0: (_ for _ in ()).throw(
+        NoCluster(f"{what} failed: no nodes found for cluster", "x")) if "load" in argv else "drills\n")
+    with pytest.raises(NoCluster, match="no nodes found"):
+        K.cluster_up()
 
 
 def test_offline_without_the_image_says_what_to_do(fake_kind, monkeypatch):
