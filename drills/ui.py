@@ -54,3 +54,21 @@ def print_report(report, elapsed: float | None = None, target_minutes: float | N
         out.print(f"Score {report.score:g}%.")
     if elapsed is not None and target_minutes is not None:
         out.print(f"Time: {clock_line(elapsed, target_minutes)}")
+
+
+def print_rows(rows: list[dict], *, as_json: bool, title: str, columns: tuple[str, ...],
+               cells, empty: str) -> None:
+    """The one way list-like verbs print: JSON for scripts, else a table (or `empty`).
+    `cells(row)` gives the table cells of one row, in column order."""
+    if as_json:
+        print_json(rows)
+        return
+    if not rows:
+        out.print(empty)
+        return
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, no_wrap=col in ("namespace", "scenario"))
+    for row in rows:
+        table.add_row(*cells(row))
+    out.print(table)

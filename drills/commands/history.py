@@ -20,22 +20,13 @@ def command(scenario: str | None, limit: int, as_json: bool) -> int:
                      "state": d.state, "seconds": round(d.elapsed_seconds(), 1) if d.solved_at else None,
                      "target_minutes": d.target_minutes, "attempts": len(attempts),
                      "hints": d.hints_shown, "solution_viewed": d.solution_viewed})
-    if as_json:
-        from drills.ui import print_json
-        print_json(rows)
-        return 0
-    from rich.table import Table
-
-    from drills.ui import duration, out
-    if not rows:
-        out.print("No drills yet. Start one with 'drills start <scenario>'.")
-        return 0
-    table = Table(title="drill history")
-    for col in ("id", "scenario", "seed", "started", "state", "time", "target", "attempts", "hints"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(str(r["id"]), r["scenario"], str(r["seed"]), r["started_at"][:16].replace("T", " "),
-                      r["state"], duration(r["seconds"]), duration(r["target_minutes"] * 60),
-                      str(r["attempts"]), f"{r['hints']}{' +solution' if r['solution_viewed'] else ''}")
-    out.print(table)
+    from drills.ui import duration, print_rows
+    print_rows(rows, as_json=as_json, title="drill history",
+               columns=("id", "scenario", "seed", "started", "state", "time", "target", "attempts", "hints"),
+               cells=lambda r: (str(r["id"]), r["scenario"], str(r["seed"]),
+                                r["started_at"][:16].replace("T", " "), r["state"],
+                                duration(r["seconds"]), duration(r["target_minutes"] * 60),
+                                str(r["attempts"]),
+                                f"{r['hints']}{' +solution' if r['solution_viewed'] else ''}"),
+               empty="No drills yet. Start one with 'drills start <scenario>'.")
     return 0

@@ -17,22 +17,12 @@ def command(as_json: bool) -> int:
              "elapsed_seconds": round(d.elapsed_seconds(), 1), "target_minutes": d.target_minutes,
              "hints_shown": d.hints_shown}
             for d in store.open_drills()]
-    if as_json:
-        from drills.ui import print_json
-        print_json(rows)
-        return 0
-    from rich.table import Table
-
-    from drills.ui import clock_line, out
-    if not rows:
-        out.print("No open drills. Start one with 'drills start <scenario>' ('drills list' shows them).")
-        return 0
-    table = Table(title="open drills")
-    for col in ("id", "namespace", "context", "state", "clock", "hints"):
-        table.add_column(col, no_wrap=col == "namespace")
-    for r in rows:
-        table.add_row(str(r["id"]), r["namespace"], r["context"],
-                      r["state"], clock_line(r["elapsed_seconds"], r["target_minutes"]),
-                      str(r["hints_shown"]))
-    out.print(table)
+    from drills.ui import clock_line, print_rows
+    print_rows(rows, as_json=as_json, title="open drills",
+               columns=("id", "namespace", "context", "state", "clock", "hints"),
+               cells=lambda r: (str(r["id"]), r["namespace"], r["context"], r["state"],
+                                clock_line(r["elapsed_seconds"], r["target_minutes"]),
+                                str(r["hints_shown"])),
+               empty="No open drills. Start one with 'drills start <scenario>' "
+                     "('drills list' shows them).")
     return 0
