@@ -64,6 +64,8 @@ class Plan:
     target_minutes: float
     cluster_wide: bool = False
     fixes: dict[str, Fix] = field(default_factory=dict)
+    # cluster-wide changes the runtime makes before the manifests, and undoes on reset
+    cluster_setup: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def namespaces(self) -> list[str]:
@@ -226,6 +228,7 @@ def render(scenario: Scenario, seed: int, *, namespace: str | None = None,
         broken_timeout=float(meta["broken"].get("timeout_seconds", 90)),
         target_minutes=float(meta["target_minutes"]),
         cluster_wide=bool(meta.get("cluster_wide", False)), fixes=fixes,
+        cluster_setup=text("cluster_setup", meta.get("cluster_setup") or []),
     )
 
 

@@ -19,6 +19,7 @@ from drills.errors import BadScenarioPack, ClusterUnreachable
 
 DEFAULT_TIMEOUT_S = 10.0
 FIELD_MANAGER = "drills"
+PATCH_TYPES = {"merge": "application/merge-patch+json", "json": "application/json-patch+json"}
 
 # resource -> (API group, version, namespaced, kind)
 RESOURCES: dict[str, tuple[str, str, bool, str]] = {
@@ -197,6 +198,14 @@ class KubeApi:
                             query={"fieldManager": manager, "force": "true"}, body=obj,
                             content_type="application/apply-patch+yaml",
                             doing=f"applying {obj['kind']} {name}")
+
+    def patch(self, resource: str, name: str, body: Any, namespace: str | None = None, *,
+              patch_type: str = "merge") -> dict:
+        """A JSON merge patch (RFC 7386, dict body) or JSON patch (RFC 6902, list body)."""
+        return self.request("PATCH", path_for(resource, namespace, name), body=body,
+                            query={"fieldManager": FIELD_MANAGER},
+                            content_type=PATCH_TYPES[patch_type],
+                            doing=f"patching {RESOURCES[resource][3]} {name}")
 
     def delete(self, resource: str, name: str, namespace: str | None = None) -> bool:
         try:

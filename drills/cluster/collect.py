@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, Iterable
 
 from drills import probes as P
 from drills.cluster.api import ApiError, ExecFailed
+from drills.cluster.setup import collected_scope
 from drills.cluster.objects import PROBE_CONTAINER, PROBE_POD, probe_pod_body, utc_now
 from drills.errors import ClusterUnreachable, DrillsError
 from drills.evidence import BUNDLE_KIND, BUNDLE_VERSION, OBJECT_KINDS, labels_of, name_of, namespace_of
@@ -28,7 +29,8 @@ def collect_evidence(session: Any, plan: Any, probes: list[P.ProbeSpec], *,
                      api_only: bool = False, retry_budget: float = RETRY_BUDGET_S) -> dict[str, Any]:
     started = time.monotonic()
     api = session.api
-    objects, errors = collect_objects(api, plan.namespaces)
+    scope = collected_scope(plan)
+    objects, errors = collect_objects(api, plan.namespaces, scope)
     results: dict[str, dict[str, Any]] = {}
     if not api_only and probes:
         runner = ProbeRunner(api, plan)
@@ -42,7 +44,7 @@ def collect_evidence(session: Any, plan: Any, probes: list[P.ProbeSpec], *,
             if failing:
                 # the state may still be settling after a fix: look again, then probe again
                 time.sleep(RETRY_PAUSE_S)
-                objects, errors = collect_objects(api, plan.namespaces)
+                objects, errors = collect_objects(api, plan.namespaces, scope)
             again = runner.run(failing + short, objects)
             for spec in failing:
                 if not again[spec.key].get("error"):
@@ -66,10 +68,14 @@ def collect_evidence(session: Any, plan: Any, probes: list[P.ProbeSpec], *,
 
 # --- API objects ------------------------------------------------------------------
 
-def collect_objects(api: Any, namespaces: list[str]) -> tuple[dict[str, list], list[dict]]:
-    """Every kind of OBJECT_KINDS in the drill's namespaces (nodes cluster-wide).
-    A kind whose list fails in any namespace is left out and named in errors."""
-    jobs = [(kind, ns) for kind in OBJECT_KINDS if kind != "nodes" for ns in namespaces]
+def collect_objects(api: Any, namespaces: list[str], extra: Iterable[tuple[str, str]] = ()
+                    ) -> tuple[dict[str, list], list[dict]]:
+    """Every kind of OBJECT_KINDS in the drill's namespaces (nodes cluster-wide),
+    plus the `extra` (kind, namespace) lists a cluster-wide drill reads. A kind
+    whose list fails in any namespace is left out and named in errors."""
+    jobs: list[tuple[str, str | None]] = [(kind, ns) for kind in OBJECT_KINDS if kind != "nodes"
+                                          for ns in namespaces]
+    jobs += [job for job in extra if job not in jobs]
     jobs.append(("nodes", None))
 
     def fetch(job: tuple[str, str | None]) -> list[dict] | Exception:

@@ -10,6 +10,7 @@ from typing import Any, Callable
 import yaml
 
 from drills.cluster import objects as O
+from drills.cluster import setup as cluster_setup
 from drills.cluster.start import GONE_WAIT_S, wait_gone
 from drills.errors import BadScenarioPack, ClusterUnreachable, NoCluster
 
@@ -64,6 +65,7 @@ def reset_drills(session: Any, namespaces: list[str] | None = None, *, wait: boo
                 targets.append(summary["name"])
     if not targets:
         return []
+    restore_cluster(api, targets, progress)
     progress("deleting namespaces")
     for name in targets:
         api.delete("namespaces", name)
@@ -71,6 +73,19 @@ def reset_drills(session: Any, namespaces: list[str] | None = None, *, wait: boo
         progress("waiting until they are gone")
         wait_gone(api, targets, timeout)
     return targets
+
+
+def restore_cluster(api: Any, targets: list[str], progress: Callable[[str], None]) -> None:
+    """Put back what cluster-wide drills changed, before their namespaces (which
+    hold the restore records) are deleted; an error leaves every namespace in place."""
+    records = []
+    for name in targets:
+        ns = api.get("namespaces", name)
+        if ns is not None:
+            records += cluster_setup.record_of(ns)
+    if records:
+        progress("restoring cluster-wide settings")
+        cluster_setup.restore(api, records)
 
 
 # --- fixes ------------------------------------------------------------------------

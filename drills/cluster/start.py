@@ -12,8 +12,9 @@ import time
 from typing import Any, Callable, Iterable
 
 from drills.cluster import objects as O
+from drills.cluster import setup as cluster_setup
 from drills.cluster.api import ApiError
-from drills.errors import FaultNotVerified, UsageError
+from drills.errors import ClusterUnreachable, FaultNotVerified, UsageError
 
 POLL_S = 0.15
 GONE_WAIT_S = 90.0
@@ -24,13 +25,18 @@ def start_drill(session: Any, plan: Any, progress: Callable[[str], None] = lambd
                 ) -> dict[str, Any]:
     api = session.api
     ensure_free(api, plan)
+    record = cluster_setup.prepare(api, plan)    # reads only; refuses before any change
     deadline = time.monotonic() + plan.broken_timeout
     created: list[str] = []
     try:
         progress("creating namespace")
         for ns in plan.namespaces:
-            create_namespace(api, plan, ns)
+            # the main namespace carries the restore record before the cluster changes
+            create_namespace(api, plan, ns, record if ns == plan.namespace else [])
             created.append(ns)
+        if record:
+            progress("changing cluster-wide settings")
+            cluster_setup.apply(api, record, deadline)
         progress("applying objects")
         for obj in plan.manifests:
             body, ns = O.placed(obj, plan.namespace)
@@ -41,8 +47,8 @@ def start_drill(session: Any, plan: Any, progress: Callable[[str], None] = lambd
         wait_for_pods(api, plan, deadline)
         progress("verifying fault")
         bundle = verify_fault(session, plan, deadline)
-    except BaseException:
-        remove_namespaces(api, created)
+    except BaseException as exc:
+        undo_start(api, plan, created, record, exc)
         raise
     return {"namespace": plan.namespace, "verified_at": O.utc_now(), "bundle": bundle}
 
@@ -80,9 +86,9 @@ def refuse_existing(plan: Any, existing: dict) -> None:
                          f"namespace {name}", f"drills reset {plan.scenario}")
 
 
-def create_namespace(api: Any, plan: Any, ns: str) -> None:
+def create_namespace(api: Any, plan: Any, ns: str, record: list[dict] | None = None) -> None:
     try:
-        api.create("namespaces", O.namespace_body(plan, ns))
+        api.create("namespaces", cluster_setup.annotate(O.namespace_body(plan, ns), record or []))
     except ApiError as exc:
         if exc.status != 409:
             raise
@@ -225,6 +231,27 @@ def sigint_deferred():
         yield
     finally:
         signal.signal(signal.SIGINT, previous if previous is not None else signal.default_int_handler)
+
+
+def undo_start(api: Any, plan: Any, created: list[str], record: list[dict],
+               cause: BaseException) -> None:
+    """Put the cluster back, then delete what start created. When the cluster
+    cannot be put back, the namespace keeps the record for 'drills reset'."""
+    with sigint_deferred():
+        if record and plan.namespace in created:
+            try:
+                cluster_setup.restore(api, record)
+            except Exception as exc:
+                raise ClusterUnreachable(
+                    f"scenario {plan.scenario}: starting failed ({_why(cause)}), and putting the "
+                    f"cluster-wide settings back failed too ({_why(exc)})",
+                    f"drills reset {plan.scenario} puts them back once the API answers") from cause
+        remove_namespaces(api, created)
+
+
+def _why(exc: BaseException) -> str:
+    one_line = getattr(exc, "one_line", None)
+    return one_line() if callable(one_line) else (str(exc) or type(exc).__name__)
 
 
 def remove_namespaces(api: Any, names: list[str]) -> list[str]:
