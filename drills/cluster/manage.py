@@ -64,8 +64,12 @@ def reset_drills(session: Any, namespaces: list[str] | None = None, *, wait: boo
             if summary["drill_namespace"] in targets and summary["name"] not in targets:
                 targets.append(summary["name"])
     if not targets:
+        if namespaces is None:
+            sweep(api, progress)
         return []
     restore_cluster(api, targets, progress)
+    if namespaces is None:
+        sweep(api, progress)
     progress("deleting namespaces")
     for name in targets:
         api.delete("namespaces", name)
@@ -86,6 +90,13 @@ def restore_cluster(api: Any, targets: list[str], progress: Callable[[str], None
     if records:
         progress("restoring cluster-wide settings")
         cluster_setup.restore(api, records)
+
+
+def sweep(api: Any, progress: Callable[[str], None]) -> None:
+    """reset --all also clears cluster-wide marks whose record went with a deleted namespace."""
+    swept = cluster_setup.sweep_leftovers(api)
+    if swept:
+        progress(f"restored {', '.join(swept)}")
 
 
 # --- fixes ------------------------------------------------------------------------

@@ -24,6 +24,8 @@ from drills.errors import BadScenarioPack, FaultNotVerified, UsageError
 from drills.evidence import format_labels, labels_of, name_of
 
 RESTORE_ANNOTATION = "drills.dev/cluster-restore"
+OWNED_PREFIX = "drills.dev/"          # label keys drills may put on nodes and into affinities
+SWEPT_NAMESPACE = "kube-system"
 MIN_SCHEDULABLE_NODES = 2
 STEP_KINDS = ("label_node", "exclude_daemonset")
 AFFINITY_PATH = "/spec/template/spec/affinity"
@@ -223,6 +225,62 @@ def _restore_daemonset(api: Any, args: dict) -> bool:
         api.patch("daemonsets", name, [{"op": "add", "path": AFFINITY_PATH, "value": want}], ns,
                   patch_type="json")
     return True
+
+
+# --- leftovers without a record --------------------------------------------------------
+
+def without_owned_rules(affinity: dict | None) -> dict | None:
+    """The affinity less every node rule keyed drills.dev/..., as it was before
+    excluding_affinity added them (a term left empty goes, and so does an empty affinity)."""
+    required = ((affinity or {}).get("nodeAffinity") or {}).get(
+        "requiredDuringSchedulingIgnoredDuringExecution") or {}
+    terms = required.get("nodeSelectorTerms") or []
+    owned = [e for t in terms for e in t.get("matchExpressions") or []
+             if str(e.get("key", "")).startswith(OWNED_PREFIX)]
+    if not owned:
+        return affinity
+    out = copy.deepcopy(affinity)
+    kept_terms = []
+    for term in terms:
+        rest = [e for e in term.get("matchExpressions") or []
+                if not str(e.get("key", "")).startswith(OWNED_PREFIX)]
+        term = {**term, "matchExpressions": rest} if rest else {k: v for k, v in term.items()
+                                                                if k != "matchExpressions"}
+        if term:
+            kept_terms.append(term)
+    node_affinity = out["nodeAffinity"]
+    if kept_terms:
+        node_affinity["requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"] = kept_terms
+    else:
+        node_affinity.pop("requiredDuringSchedulingIgnoredDuringExecution")
+    if not node_affinity:
+        out.pop("nodeAffinity")
+    return out or None
+
+
+def sweep_leftovers(api: Any) -> list[str]:
+    """Undo drills' cluster-wide marks that no restore record covers any more (the
+    learner deleted the drill's namespace): drills.dev/ labels on nodes and
+    drills.dev/ rules in kube-system DaemonSets. Only drills writes that prefix."""
+    done: list[str] = []
+    for node in api.list("nodes"):
+        stale = [k for k in labels_of(node) if k.startswith(OWNED_PREFIX)]
+        if stale:
+            api.patch("nodes", name_of(node), {"metadata": {"labels": {k: None for k in stale}}})
+            done.append(f"node {name_of(node)}")
+    for ds in api.list("daemonsets", SWEPT_NAMESPACE):
+        affinity = (((ds.get("spec") or {}).get("template") or {}).get("spec") or {}).get("affinity")
+        cleaned = without_owned_rules(affinity)
+        if cleaned is affinity:
+            continue
+        if cleaned is None:
+            api.patch("daemonsets", name_of(ds), {"spec": {"template": {"spec": {"affinity": None}}}},
+                      SWEPT_NAMESPACE)
+        else:
+            api.patch("daemonsets", name_of(ds), [{"op": "add", "path": AFFINITY_PATH, "value": cleaned}],
+                      SWEPT_NAMESPACE, patch_type="json")
+        done.append(f"DaemonSet {SWEPT_NAMESPACE}/{name_of(ds)}")
+    return done
 
 
 def describe(record: list[dict]) -> str:

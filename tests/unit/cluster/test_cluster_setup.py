@@ -197,6 +197,31 @@ def test_reset_brings_back_a_deleted_daemonset(fake, judge):
     assert cluster_state(fake) == before
 
 
+def test_reset_all_sweeps_marks_whose_record_went_with_a_deleted_namespace(fake, judge):
+    before = cluster_state(fake)
+    ST.start_drill(Session(fake), wide_plan())
+    fake.delete("namespaces", NS)          # the learner deleted the drill namespace by hand
+    phases = []
+    assert M.reset_drills(Session(fake), None, progress=phases.append) == []
+    assert cluster_state(fake) == before
+    assert phases == ["restored node drills-worker2, DaemonSet kube-system/kube-proxy"]
+    assert M.reset_drills(Session(fake), None) == [] and cluster_state(fake) == before
+
+
+def test_sweeping_keeps_everything_drills_did_not_write():
+    theirs = {"key": "kubernetes.io/os", "operator": "In", "values": ["linux"]}
+    ours = {"key": KEY, "operator": "NotIn", "values": ["excluded"]}
+    affinity = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+        "nodeSelectorTerms": [{"matchExpressions": [theirs]}]}}, "podAffinity": {"x": 1}}
+    assert S.without_owned_rules(affinity) is affinity
+    assert S.without_owned_rules(S.excluding_affinity(affinity, KEY, "excluded")) == affinity
+    assert S.without_owned_rules(S.excluding_affinity(None, KEY, "excluded")) is None
+    mixed = {"nodeAffinity": {"requiredDuringSchedulingIgnoredDuringExecution": {
+        "nodeSelectorTerms": [{"matchExpressions": [ours], "matchFields": [{"key": "f"}]}]}}}
+    assert S.without_owned_rules(mixed)["nodeAffinity"][
+        "requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"] == [{"matchFields": [{"key": "f"}]}]
+
+
 def test_restore_writes_nothing_when_the_learner_already_put_things_back(fake, judge):
     ST.start_drill(Session(fake), wide_plan())
     record = S.record_of(fake.objects[("namespaces", "", NS)])
