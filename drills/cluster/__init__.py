@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from drills.probes import ProbeSpec
     from drills.render import Fix, Plan
 
-__all__ = ["connect", "start_drill", "collect_evidence", "list_drills", "reset_drills",
+__all__ = ["connect", "start_drill", "collect_evidence", "list_drills", "drill_present", "reset_drills",
            "apply_fix", "cluster_up", "cluster_down", "cluster_status", "ensure_kind"]
 
 
@@ -54,6 +54,12 @@ def list_drills(session: "Session") -> list[dict[str, Any]]:
     from drills.cluster.manage import list_drills as _list
     with _api_errors(session.context):
         return _list(session)
+
+
+def drill_present(session: "Session", namespace: str) -> bool:
+    """Whether the drill's namespace still stands (a learner may delete it by hand)."""
+    with _api_errors(session.context):
+        return session.api.get("namespaces", namespace) is not None
 
 
 def reset_drills(session: "Session", namespaces: list[str] | None = None, *, wait: bool = True,

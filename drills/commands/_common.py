@@ -57,8 +57,12 @@ def exit_code_for(report) -> int:
 
 def grade_live(session, plan):
     """Collect full evidence (API objects and probes) and judge it."""
-    from drills.cluster import collect_evidence
+    from drills.cluster import collect_evidence, drill_present
     from drills.graders.judge import judge, required_probes
+    if not drill_present(session, plan.namespace):
+        raise NoActiveDrill(f"namespace {plan.namespace} of drill {plan.scenario} no longer exists "
+                            f"on context {session.context}",
+                            f"close it with 'drills reset {plan.namespace}' and start a new one")
     bundle = collect_evidence(session, plan, required_probes(plan))
     return bundle, judge(plan, bundle)
 

@@ -26,8 +26,9 @@ class FakeRuntime:
         self.bundles: list[dict] = []
         self.calls: list[tuple] = []
         self.exists = cluster_exists
+        self.gone: set[str] = set()
         for name in ("connect", "cluster_status", "cluster_up", "start_drill", "collect_evidence",
-                     "reset_drills", "list_drills"):
+                     "reset_drills", "list_drills", "drill_present"):
             monkeypatch.setattr(cluster, name, getattr(self, name), raising=False)
 
     def connect(self, context, explicit, timeout=10.0):
@@ -58,6 +59,9 @@ class FakeRuntime:
     def reset_drills(self, session, namespaces=None, wait=True, progress=lambda p: None):
         self.calls.append(("reset", tuple(namespaces) if namespaces else None))
         return list(namespaces or ["drill-a", "drill-b"])
+
+    def drill_present(self, session, namespace):
+        return namespace not in self.gone
 
     def list_drills(self, session):
         return [{"name": b["drill"]["namespace"], "identity": b["drill"]} for b in self.bundles[:1]]
@@ -181,3 +185,11 @@ def test_ctrl_c_while_watching_keeps_the_clock_and_says_so(capsys, fake, recorde
     code, _, err = run(capsys, "watch")
     assert code == ExitCode.INTERRUPTED and "clock is still running" in err
     assert store.drill(drill_id).state == "active"
+
+
+def test_check_on_a_deleted_namespace_says_so(capsys, fake, recorded_drill):
+    store, drill_id = recorded_drill
+    fake.gone.add(store.drill(drill_id).namespace)
+    code, out, err = run(capsys, "check")
+    assert code == ExitCode.NO_ACTIVE_DRILL and "no longer exists" in err and "drills reset" in err
+    assert store.attempts(drill_id) == []
