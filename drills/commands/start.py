@@ -35,6 +35,9 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
         session = connect(context_flag)
         spinner.update(f"starting {plan.scenario} (seed {plan.seed})")
         result = cluster.start_drill(session, plan, progress=lambda phase: spinner.update(phase))
+    for stale in store.open_drills(context):
+        if stale.namespace == plan.namespace:   # its namespace was deleted by hand: close it
+            store.end(stale.id)
     record_id = store.add_drill(plan.identity(), context, plan.target_minutes, result["verified_at"])
 
     out.rule(f"[bold]{plan.title}[/]")

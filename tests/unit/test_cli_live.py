@@ -193,3 +193,10 @@ def test_check_on_a_deleted_namespace_says_so(capsys, fake, recorded_drill):
     code, out, err = run(capsys, "check")
     assert code == ExitCode.NO_ACTIVE_DRILL and "no longer exists" in err and "drills reset" in err
     assert store.attempts(drill_id) == []
+
+
+def test_restarting_a_drill_whose_namespace_was_deleted_closes_the_old_record(capsys, fake):
+    assert run(capsys, "start", "selector-mismatch", "--seed", "5")[0] == 0
+    assert run(capsys, "start", "selector-mismatch", "--seed", "5")[0] == 0
+    [open_drill] = Store().open_drills("kind-drills")
+    assert [d.state for d in Store().history()] == ["active", "abandoned"]
