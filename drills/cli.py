@@ -104,6 +104,10 @@ def _cluster_exception(exc: BaseException) -> tuple[int, str] | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import sys
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        argv = ["--help"]   # a bare `drills` is a request for help, not a usage error
     try:
         result = cli.main(args=argv, prog_name="drills", standalone_mode=False)
     except click.exceptions.Exit as exc:   # --help, --version

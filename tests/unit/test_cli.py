@@ -143,6 +143,11 @@ def test_several_open_drills_must_be_named(capsys, open_drill):
     assert code == 0 and "Hint 1" in out
 
 
+def test_bare_drills_prints_help(capsys):
+    code, out, err = run(capsys)
+    assert code == 0 and "Commands:" in out and err == ""
+
+
 def test_version_and_help(capsys):
     code, out, _ = run(capsys, "--version")
     assert code == 0 and "drills" in out
