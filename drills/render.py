@@ -102,8 +102,10 @@ def random_seed() -> int:
     return random.SystemRandom().randint(0, SEED_MAX)
 
 
-def namespace_for(scenario_id: str, seed: int) -> str:
-    return f"{NAMESPACE_PREFIX}{scenario_id}-{seed}"[:63].rstrip("-")
+def namespace_for(scenario_id: str, seed: int, level: str | None = None) -> str:
+    """drill-<scenario>[-<level>]-<seed>: each level of a seed is a drill of its own."""
+    middle = f"{scenario_id}-{level}" if level else scenario_id
+    return f"{NAMESPACE_PREFIX}{middle}-{seed}"[:63].rstrip("-")
 
 
 _ENV_OPTIONS = dict(undefined=jinja2.StrictUndefined, autoescape=False,
@@ -157,7 +159,7 @@ def render(scenario: Scenario, seed: int, *, namespace: str | None = None,
            overrides: dict[str, Any] | None = None) -> Plan:
     meta = scenario.meta
     where = scenario.folder / "scenario.yaml"
-    namespace = namespace or namespace_for(scenario.id, seed)
+    namespace = namespace or namespace_for(scenario.id, seed, level)
     if not manifest_rules.DNS1123_LABEL.match(namespace) or len(namespace) > 63:
         raise BadScenarioPack(f"namespace {namespace!r} is not a valid namespace name",
                               "use lowercase letters, digits and '-', at most 63 characters")

@@ -286,4 +286,7 @@ def test_multi_fault_levels_only_change_the_faults():
             other = render(scenario("service-multi-fault"), seed, level=level)
             assert {k: v for k, v in other.params.items() if k != "faults"} == \
                 {k: v for k, v in base.params.items() if k != "faults"}
-            assert other.task == base.task and other.level == level
+            # the level is part of the namespace name, so that levels of one seed do not collide
+            assert other.namespace == f"drill-service-multi-fault-{level}-{seed}" != base.namespace
+            assert other.task.replace(other.namespace, base.namespace) == base.task
+            assert other.level == level

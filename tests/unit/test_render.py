@@ -60,6 +60,7 @@ def test_levels_override_params(tmp_path, monkeypatch):
     plan = render(catalog.get("my-drill"), 1, level="big")
     deploy = next(o for o in plan.manifests if o["kind"] == "Deployment")
     assert deploy["spec"]["replicas"] == 5 and plan.level == "big"
+    assert plan.namespace == "drill-my-drill-big-1" != render(catalog.get("my-drill"), 1).namespace
 
 
 def test_reflow_joins_prose_keeps_lists():
