@@ -7,12 +7,11 @@ import copy
 import subprocess
 import sys
 
-import pytest
 
-from drills.graders.judge import broken_state_shown, required_probes
+from drills.graders.judge import broken_state_shown
 from drills.graders.registry import ERROR, FAIL, PASS
 from tests.fixtures import bundles as B
-from tests.graders.kit import assert_outcome_as_named, bundle, cases, judged, plan_for, run
+from tests.graders.kit import bundle, cases, judged, plan_for, run
 
 SCENARIO = "kube-proxy-node"
 FOLDER = B.BUNDLES / SCENARIO
@@ -21,21 +20,10 @@ CHECK = "daemonset.ready-every-node"
 ARGS = {"daemonset": "kube-proxy", "namespace": "kube-system"}
 
 
-@pytest.mark.parametrize("path", PATHS, ids=lambda p: p.stem)
-def test_every_bundle_gets_the_outcome_in_its_name(path):
-    assert_outcome_as_named(path)
-
-
 def test_the_bundles_are_what_the_builder_writes():
     done = subprocess.run([sys.executable, str(FOLDER / "build.py"), "--check"],
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
-
-
-def test_every_bundle_holds_every_probe_the_plan_needs():
-    for name, (_, b) in cases(SCENARIO).items():
-        keys = {spec.key for spec in required_probes(plan_for(b))}
-        assert keys <= set(b["probes"]), f"{name}: missing {keys - set(b['probes'])}"
 
 
 def test_the_scenario_meets_the_fairness_bar():
