@@ -28,6 +28,7 @@ COMMANDS = {
     "reset": "reset",
     "grade": "grade",
     "exam": "exam",
+    "shell": "shell",
     "history": "history",
     "stats": "stats",
     "cluster": "cluster_cmd",
@@ -54,7 +55,8 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="drills")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """Timed, graded CKA Services & Networking drills on a local kind cluster.
 
     \b
@@ -64,6 +66,8 @@ def cli() -> None:
       drills check                     grade your fix (API + in-cluster probes)
       drills reset --all               remove every drill namespace
     """
+    from drills.deadline import close_expired_exams
+    close_expired_exams(ctx.invoked_subcommand)   # a mock exam ends by itself at its deadline
 
 
 def exit_status_for(exc: BaseException) -> tuple[int, str]:

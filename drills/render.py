@@ -154,16 +154,10 @@ def _render_tree(value: Any, context: dict[str, Any]) -> Any:
     return value
 
 
-def render(scenario: Scenario, seed: int, *, namespace: str | None = None,
-           image: str | None = None, level: str | None = None,
-           overrides: dict[str, Any] | None = None) -> Plan:
+def draw_params(scenario: Scenario, seed: int, level: str | None = None,
+                overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The parameters of one drill (the level's overrides applied), without rendering anything else."""
     meta = scenario.meta
-    where = scenario.folder / "scenario.yaml"
-    namespace = namespace or namespace_for(scenario.id, seed, level)
-    if not manifest_rules.DNS1123_LABEL.match(namespace) or len(namespace) > 63:
-        raise BadScenarioPack(f"namespace {namespace!r} is not a valid namespace name",
-                              "use lowercase letters, digits and '-', at most 63 characters")
-    image = image or default_image()
     levels = meta.get("levels") or {}
     if level is not None and level not in levels:
         from drills.errors import UsageError
@@ -175,7 +169,22 @@ def render(scenario: Scenario, seed: int, *, namespace: str | None = None,
             level_values = _render_tree(levels[level], {**params, "seed": seed})
             params.update({k: v for k, v in level_values.items() if k not in (overrides or {})})
     except (ParamError, jinja2.TemplateError) as exc:
-        raise BadScenarioPack(f"{where}: field parameters: {exc}", "fix the parameter declaration") from exc
+        raise BadScenarioPack(f"{scenario.folder / 'scenario.yaml'}: field parameters: {exc}",
+                              "fix the parameter declaration") from exc
+    return params
+
+
+def render(scenario: Scenario, seed: int, *, namespace: str | None = None,
+           image: str | None = None, level: str | None = None,
+           overrides: dict[str, Any] | None = None) -> Plan:
+    meta = scenario.meta
+    where = scenario.folder / "scenario.yaml"
+    namespace = namespace or namespace_for(scenario.id, seed, level)
+    if not manifest_rules.DNS1123_LABEL.match(namespace) or len(namespace) > 63:
+        raise BadScenarioPack(f"namespace {namespace!r} is not a valid namespace name",
+                              "use lowercase letters, digits and '-', at most 63 characters")
+    image = image or default_image()
+    params = draw_params(scenario, seed, level, overrides)
 
     extra = {name: f"{namespace}-{name}"[:63].rstrip("-") for name in meta.get("extra_namespaces", [])}
     context = {**params, "namespace": namespace, "namespaces": extra, "image": image,

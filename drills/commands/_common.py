@@ -25,7 +25,11 @@ def plan_for(identity: dict[str, Any]):
 
 
 def pick_drill(store, context: str, selector: str | None):
-    """The open drill a verb acts on: the only one, or the one named by id/scenario/namespace."""
+    """The open drill a verb acts on: the only one, the one named by id/scenario/namespace, or,
+    inside `drills shell`, the shell's drill."""
+    if not selector:
+        from drills.shell import shell_drill
+        selector = shell_drill()
     drills = store.open_drills(context)
     if selector:
         chosen = [d for d in drills if selector in (d.scenario, d.namespace, str(d.id))]
