@@ -45,7 +45,8 @@ def _prompt_hook(python: str) -> str:
     return (f"__drills_prompt() {{\n"
             f"  local line\n"
             f"  line=$({prompt})\n"
-            f"  if [ $? -eq {PROMPT_EXAM_OVER} ]; then\n"
+            f"  if [ $? -eq {PROMPT_EXAM_OVER} ] && [ -z \"$__drills_exam_graded\" ]; then\n"
+            f"    __drills_exam_graded=1   # once: a cluster that is down must not cost every prompt\n"
             f"    {shlex.quote(python)} -m drills exam status\n"
             f"    line=$({prompt})\n"
             f"  fi\n"
@@ -60,8 +61,8 @@ def rc_text(kind: str, python: str) -> str:
         "alias k=kubectl\n"
         f"export do={shlex.quote(DO)}\n"
         f"export now={shlex.quote(NOW)}\n"
-        # `drills` inside the shell even when it was started by path, e.g. ~/.drills/bin/drills
-        f"command -v drills >/dev/null 2>&1 || drills() {{ {shlex.quote(python)} -m drills \"$@\"; }}\n"
+        # the drills that opened the shell, even when started by path (e.g. ~/.drills/bin/drills)
+        f"drills() {{ {shlex.quote(python)} -m drills \"$@\"; }}\n"
     )
     if kind == "bash":
         return (common

@@ -16,9 +16,10 @@ KUBECTL_INSTALL = ("install it: https://kubernetes.io/docs/tasks/tools/ "
                    "'drills exam task N' switches the namespace.")
 @context_option
 def command(drill: str | None, exam_mode: bool, context_flag: str | None) -> int:
-    """Open the exam terminal: k=kubectl with completion, $do, $now, the drill's namespace, a clock.
+    """A shell like the exam's terminal, in the drill's namespace.
 
-    Your kubeconfig is never modified: the shell uses a private copy of the drill's context
+    k is kubectl (with completion), $do is --dry-run=client -o yaml, $now is --force
+    --grace-period 0, and the prompt shows the drill's clock. Your kubeconfig is never modified: the shell uses a private copy of the drill's context
     only, deleted when you leave. Leaving ('exit') keeps the drill and its clock running.
     """
     import os
@@ -72,9 +73,10 @@ def command(drill: str | None, exam_mode: bool, context_flag: str | None) -> int
         shell.rc_path(kind, folder).write_text(shell.rc_text(kind, python))
         env = shell.shell_env(dict(os.environ), kind, folder, record.context, home(), python)
         what = (f"mock exam, task 1 of {len(records)}" if exam else record.scenario)
-        out.print(f"drills shell ({what}): namespace {record.namespace} on context {record.context}.")
+        out.print(f"drills shell ({what}): namespace {record.namespace} on context {record.context}.",
+                  soft_wrap=True)
         out.print("k = kubectl (with completion), $do = --dry-run=client -o yaml, "
-                  "$now = --force --grace-period 0. 'exit' leaves; the clock keeps running.")
+                  "$now = --force --grace-period 0. 'exit' leaves; the clock keeps running.", soft_wrap=True)
         _run(shell.shell_argv(kind, shell_path, folder), env)
     _say_goodbye(store, record.id, exam)
     return 0
@@ -97,21 +99,24 @@ def _say_goodbye(store, drill_id: int, exam: dict | None) -> None:
     from drills.store import parse_iso, utcnow
     from drills.ui import clock_line, duration, out
     if exam:
-        exam = next((e for e in [store.open_exam(exam["context"])] if e and e["id"] == exam["id"]), None)
-        if exam:
-            left = exam["minutes"] * 60 - (utcnow() - parse_iso(exam["started_at"])).total_seconds()
-            out.print(f"Left the drills shell. The exam keeps running: {duration(max(0, left))} left. "
-                      "'drills shell --exam' re-enters.")
+        current = store.open_exam(exam["context"])
+        left = exam["minutes"] * 60 - (utcnow() - parse_iso(exam["started_at"])).total_seconds()
+        if current is None or current["id"] != exam["id"]:
+            out.print("Left the drills shell. The exam is over.", soft_wrap=True)
+        elif left <= 0:
+            out.print("Left the drills shell. The exam's time is up: the next drills command grades "
+                      "and closes it.", soft_wrap=True)
         else:
-            out.print("Left the drills shell. The exam is over.")
+            out.print(f"Left the drills shell. The exam keeps running: {duration(left)} left. "
+                      "'drills shell --exam' re-enters.", soft_wrap=True)
         return
     record = store.drill(drill_id)
     if record.solved_at:
         out.print(f"Left the drills shell. {record.scenario} is solved "
-                  f"({clock_line(record.elapsed_seconds(), record.target_minutes)}).")
+                  f"({clock_line(record.elapsed_seconds(), record.target_minutes)}).", soft_wrap=True)
     elif record.ended_at:
-        out.print(f"Left the drills shell. {record.scenario} has ended.")
+        out.print(f"Left the drills shell. {record.scenario} has ended.", soft_wrap=True)
     else:
         out.print(f"Left the drills shell. {record.scenario} is still running "
                   f"({clock_line(record.elapsed_seconds(), record.target_minutes)}); "
-                  "'drills shell' re-enters, 'drills check' grades.")
+                  "'drills shell' re-enters, 'drills check' grades.", soft_wrap=True)
