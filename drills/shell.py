@@ -142,9 +142,9 @@ def write_private_kubeconfig(path: Path, kubectl: str, context: str, namespace: 
 
 
 def set_namespace(path: Path, kubectl: str, context: str, namespace: str) -> None:
+    """The namespace of `context` in the private copy (its only context, and the current one)."""
     env = {**os.environ, "KUBECONFIG": str(path)}
     _kubectl(kubectl, ["config", "set-context", context, "--namespace", namespace], env)
-    _kubectl(kubectl, ["config", "use-context", context], env)
 
 
 # --- which drill the shell works on ------------------------------------------------------------

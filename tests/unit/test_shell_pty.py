@@ -119,3 +119,22 @@ def test_the_exam_terminal_for_a_mock_exam_switches_tasks(learner):
     child.expect(pexpect.EOF)
     assert "The exam keeps running" in child.before
     assert config.read_bytes() == before
+
+
+@pytest.mark.zsh
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed (apt-get install zsh)")
+def test_the_exam_terminal_in_zsh(learner):
+    """A learner whose $SHELL is zsh gets zsh, set up the same way."""
+    config, env = learner
+    before = config.read_bytes()
+    Store().add_drill(IDENTITY, "kind-drills", 4, iso(utcnow()))
+    child = spawn({**env, "SHELL": shutil.which("zsh")})
+    assert "[selector-mismatch 0:" in child.before
+    assert "Client Version" in typed(child, "k version --client")
+    assert "--dry-run=client -o yaml" in typed(child, "echo $do")
+    assert "_kubectl" in typed(child, "echo $_comps[k]")   # kubectl's completion serves k
+    assert "drill-selector-mismatch-1" in typed(child, "k config view --minify -o jsonpath='{..namespace}'; echo")
+    child.sendline("exit")
+    child.expect(pexpect.EOF)
+    assert "selector-mismatch is still running" in child.before
+    assert config.read_bytes() == before
