@@ -23,6 +23,13 @@ def _open_exam(store, context: str) -> dict:
     return exam
 
 
+def _exam_of(context_flag: str | None):
+    """(store, the exam running on the chosen context)."""
+    from drills.config import chosen_context
+    store = open_store()
+    return store, _open_exam(store, chosen_context(context_flag)[0])
+
+
 def _remaining(exam: dict) -> float:
     from drills.store import parse_iso, utcnow
     return exam["minutes"] * 60 - (utcnow() - parse_iso(exam["started_at"])).total_seconds()
@@ -189,10 +196,7 @@ def start(count: int | None, minutes: float | None, quick: bool, seed: int | Non
 @json_option
 def check(context_flag: str | None, as_json: bool) -> int:
     """Grade every task of the running exam (does not end it, unless its time is up)."""
-    from drills.config import chosen_context
-    context, _ = chosen_context(context_flag)
-    store = open_store()
-    exam = _open_exam(store, context)
+    store, exam = _exam_of(context_flag)
     if _remaining(exam) <= 0:
         return _time_is_up(store, exam, context_flag, as_json)
     rows, total = _grade_exam(store, exam, context_flag)
@@ -205,11 +209,8 @@ def check(context_flag: str | None, as_json: bool) -> int:
 @json_option
 def status(context_flag: str | None, as_json: bool) -> int:
     """The task list with weights and done marks, like the exam's question panel (no grading)."""
-    from drills.config import chosen_context
     from drills.ui import duration, out
-    context, _ = chosen_context(context_flag)
-    store = open_store()
-    exam = _open_exam(store, context)
+    store, exam = _exam_of(context_flag)
     if _remaining(exam) <= 0:
         return _time_is_up(store, exam, context_flag, as_json)
     records = store.exam_drills(exam["id"])
@@ -250,12 +251,10 @@ def status(context_flag: str | None, as_json: bool) -> int:
 @context_option
 def task(number: int, context_flag: str | None) -> int:
     """Show task NUMBER; inside 'drills shell --exam', also switch the shell to its namespace."""
-    from drills.config import chosen_context
     from drills.shell import switch_exam_task
     from drills.ui import out
-    context, _ = chosen_context(context_flag)
-    store = open_store()
-    exam = _open_exam(store, context)
+    store, exam = _exam_of(context_flag)
+    context = exam["context"]
     if _remaining(exam) <= 0:
         _time_is_up(store, exam, context_flag, as_json=False)
         raise NoActiveDrill("the exam's time is up; it was graded and closed above",
@@ -285,8 +284,5 @@ def task(number: int, context_flag: str | None) -> int:
 @json_option
 def end(reset: bool, context_flag: str | None, as_json: bool) -> int:
     """Grade the exam a final time, record the score and stop its clock."""
-    from drills.config import chosen_context
-    context, _ = chosen_context(context_flag)
-    store = open_store()
-    exam = _open_exam(store, context)
+    store, exam = _exam_of(context_flag)
     return finish_exam(store, exam, context_flag, as_json, reset=reset)
