@@ -22,10 +22,10 @@ def command(evidence_files: tuple[str, ...], namespaces: tuple[str, ...], contex
     if evidence_files and namespaces:
         raise UsageError("use --evidence or --namespace, not both", "see 'drills grade --help'")
     if evidence_files:
-        from drills.evidence import load_bundle
+        from drills.evidence import load_bundle, replay_bundle
         for path in evidence_files:
             bundle = load_bundle(path)
-            reports.append(judge(plan_for(bundle["drill"]), bundle))
+            reports.append(judge(replay_bundle(bundle, f"evidence file {path}"), bundle))
     else:
         from drills.cluster import list_drills
         from drills.commands._common import connect, grade_live
