@@ -15,7 +15,8 @@ from drills import probes as P
 from drills.cluster.api import ApiError, ExecFailed
 from drills.cluster.setup import collected_scope
 from drills.cluster.objects import PROBE_CONTAINER, PROBE_POD, probe_pod_body, utc_now
-from drills.errors import ClusterUnreachable, DrillsError
+from drills.cluster.trust import require_labelled
+from drills.errors import ClusterUnreachable, DrillsError, UnsafeTarget
 from drills.evidence import BUNDLE_KIND, BUNDLE_VERSION, OBJECT_KINDS, labels_of, name_of, namespace_of
 
 RETRY_BUDGET_S = 2.5       # a probe failing right after a fix is tried again within this
@@ -297,6 +298,13 @@ class ProbeRunner:
     # running a batch
     def _exec(self, ns: str, items: list[P.BatchItem], objects: dict) -> dict | str:
         """Parsed output by label, or a string saying why the probe could not run."""
+        try:
+            if require_labelled(self.api, ns) is None:   # probes run only where drills' label is
+                return f"namespace {ns} does not exist"
+        except UnsafeTarget:
+            raise
+        except (ApiError, DrillsError) as exc:
+            return f"namespace {ns} cannot be read: {_describe(exc)}"
         ready, why = self._probe_pod_ready(ns, objects)
         if not ready:
             return why
@@ -327,12 +335,17 @@ class ProbeRunner:
                 return True, ""
             if pod is None and self.heal:
                 return self._recreate(ns)
+        except UnsafeTarget:
+            raise
         except (ApiError, DrillsError) as exc:
             return False, f"the probe pod {ns}/{PROBE_POD} cannot be read: {_describe(exc)}"
         return False, f"the probe pod {ns}/{PROBE_POD} {state}"
 
     def _recreate(self, ns: str) -> tuple[bool, str]:
-        """The learner may delete every pod in the namespace; bring the probe back."""
+        """The learner may delete every pod in the namespace; bring the probe back,
+        into a namespace that carries drills' label at this very moment."""
+        if require_labelled(self.api, ns) is None:
+            return False, f"namespace {ns} does not exist"
         self.api.apply(probe_pod_body(self.plan.image, ns), ns)
         deadline = time.monotonic() + PROBE_POD_HEAL_S
         state = "is starting"
