@@ -164,8 +164,33 @@ def docker_client() -> Any:
         client.ping()
         return client
     except Exception as exc:  # DockerException and the connection errors beneath it
-        raise NoCluster(f"Docker is not running or not reachable ({_short(exc)})", DOCKER_FIX
+        raise NoCluster(f"Docker is not running or not reachable ({docker_cause(exc)})", DOCKER_FIX
                         ) from None
+
+
+def docker_cause(exc: BaseException) -> str:
+    """Why Docker did not answer, in words rather than the repr of nested exceptions."""
+    seen: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo and len(seen) < 20:
+        current = todo.pop()
+        seen.append(current)
+        todo += [e for e in (current.__cause__, current.__context__) if e is not None]
+        todo += [a for a in getattr(current, "args", ()) if isinstance(a, BaseException)]
+        reason = getattr(current, "reason", None)
+        if isinstance(reason, BaseException):
+            todo.append(reason)
+    host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    kinds = [type(e) for e in seen]
+    if any(issubclass(k, FileNotFoundError) for k in kinds):
+        return f"no Docker socket at {host}"
+    if any(issubclass(k, PermissionError) for k in kinds):
+        return f"permission denied on {host}; is your user in the docker group?"
+    if any(issubclass(k, ConnectionRefusedError) for k in kinds):
+        return f"nothing answers at {host}"
+    if any(issubclass(k, TimeoutError) or "Timeout" in k.__name__ for k in kinds):
+        return f"{host} did not answer in time"
+    return f"{type(exc).__name__} at {host}"
 
 
 def _short(exc: Exception) -> str:
