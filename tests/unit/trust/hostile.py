@@ -19,17 +19,20 @@ def recorded(path: Path = BROKEN) -> dict[str, Any]:
     return json.loads(path.read_text())
 
 
+def put(bundle: Any, path: list | tuple, value: Any) -> Any:
+    """Set the value at path in place (KeyError as the value deletes it); returns the bundle."""
+    target = bundle
+    for key in path[:-1]:
+        target = target[key]
+    if value is KeyError:
+        del target[path[-1]]
+    else:
+        target[path[-1]] = value
+    return bundle
+
+
 def _set(path: list, value: Any) -> Callable[[dict], Any]:
-    def change(bundle: dict) -> dict:
-        target = bundle
-        for key in path[:-1]:
-            target = target[key]
-        if value is KeyError:
-            del target[path[-1]]
-        else:
-            target[path[-1]] = value
-        return bundle
-    return change
+    return lambda bundle: put(bundle, path, value)
 
 
 def deep(levels: int) -> str:

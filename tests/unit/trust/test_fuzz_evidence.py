@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from drills.cli import main
 from drills.errors import ExitCode
-from tests.unit.trust.hostile import recorded
+from tests.unit.trust.hostile import put, recorded
 
 SEED_BUNDLE = recorded()
 SEED_TEXT = json.dumps(SEED_BUNDLE).encode()
@@ -81,14 +81,8 @@ def test_random_bundle_shaped_json(fields):
 def test_mutations_of_a_recorded_bundle(mutations):
     bundle = copy.deepcopy(SEED_BUNDLE)
     for path, value in mutations:
-        target = bundle
         try:
-            for key in path[:-1]:
-                target = target[key]
-            if value is KeyError:
-                del target[path[-1]]
-            else:
-                target[path[-1]] = value
+            put(bundle, path, value)
         except (KeyError, IndexError, TypeError):
             continue                      # an earlier mutation removed the place
     grade(json.dumps(bundle).encode())
