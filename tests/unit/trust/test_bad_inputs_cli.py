@@ -123,6 +123,8 @@ CASES: dict[str, Case] = {
                                 ("metadata-a-string", "metadata"), ("exit-code-a-string", "exit_code"),
                                 ("nested-100k", "deeper"), ("label-5mb", "labels.big"),
                                 ("invalid-utf8", "JSON")]},
+    "home-of-no-user": Case(["history"], ExitCode.USAGE, ["DRILLS_HOME"],
+                            env={"DRILLS_HOME": "~no-such-user-here/drills"}),
     # history database (11)
     "home-unusable": Case(["history"], ExitCode.STORE_ERROR, ["DRILLS_HOME"],
                           env={"DRILLS_HOME": "/dev/null/drills"}),
