@@ -273,7 +273,8 @@ class ProbeRunner:
                 raise Unresolved(f"Service {host} is of type ExternalName and has no ClusterIP")
             if not ip or ip == "None":
                 raise Unresolved(f"Service {host} is headless (clusterIP: None)")
-            return [self._http(f"http://{_bracket(ip)}:{port}{path}", spec.tries)]
+            return [self._http(f"http://{_bracket(_ip(ip, f'Service {host} clusterIP'))}:{port}{path}",
+                               spec.tries)]
         if spec.kind == "nodeport":
             if "nodes" not in objects:
                 raise ProbeError("the Nodes could not be listed, so their addresses are unknown")
@@ -282,6 +283,7 @@ class ProbeRunner:
                 ip = next((a.get("address") for a in (node.get("status") or {}).get("addresses") or []
                            if a.get("type") == "InternalIP"), None)
                 if ip:
+                    ip = _ip(ip, f"node {name_of(node)} InternalIP")
                     item, meta = self._http(f"http://{_bracket(ip)}:{port}{path}", spec.tries)
                     items.append((item, {**meta, "node": name_of(node)}))
             if not items:
@@ -364,6 +366,15 @@ def exec_timeout(items: list[P.BatchItem]) -> float:
         per_try = DNS_TRY_BOUND_S if item.command.startswith("nslookup") else P.WGET_TIMEOUT_S + 1.0
         return item.tries * per_try
     return min(60.0, max((bound(i) for i in items), default=0.0) + 5.0)
+
+
+def _ip(value: Any, what: str) -> str:
+    """An address read from the cluster, which the learner may have written."""
+    import ipaddress
+    try:
+        return str(ipaddress.ip_address(str(value)))
+    except ValueError:
+        raise ProbeError(f"{what} {str(value)[:60]!r} is not an IP address") from None
 
 
 def _bracket(ip: str) -> str:

@@ -243,3 +243,22 @@ def test_hostile_annotations_and_labels_do_not_break_listing(world, capsys, iden
     code = main(["reset", "--all", "--context", "learner-1"])   # reset still cleans it up
     assert code == 0, capsys.readouterr().err
     assert ("namespaces", "", ns) not in world.objects
+
+
+@pytest.mark.parametrize("kind, hostile", [("http-cluster-ip", "1.2.3.4/evil?x="),
+                                           ("nodeport", "evil.example:1/#")])
+def test_probe_targets_from_cluster_objects_must_be_ip_addresses(world, kind, hostile):
+    """A ClusterIP or node address the learner wrote is never turned into a URL as it is."""
+    plan = drill_plan()
+    put_drill(world, O.namespace_body(plan, plan.namespace))
+    service = {"apiVersion": "v1", "kind": "Service",
+               "metadata": {"name": "web", "namespace": plan.namespace},
+               "spec": {"type": "NodePort", "clusterIP": hostile,
+                        "ports": [{"port": 80, "nodePort": 30080}]}}
+    node = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1"},
+            "status": {"addresses": [{"type": "InternalIP", "address": hostile}]}}
+    spec = ProbeSpec(kind, "web:80/" if kind == "http-cluster-ip" else "web:30080/", tries=1)
+    result = ProbeRunner(world, plan).run([spec], {"services": [service], "nodes": [node],
+                                                   "pods": world.list("pods", plan.namespace)})
+    assert "not an IP address" in (result[spec.key]["error"] or ""), result
+    assert not [c for c in world.calls if c[0] == "exec"]
