@@ -79,6 +79,7 @@ def test_download_installs_the_pinned_binary(release_server, no_kind_on_path, mo
     assert path == K.cached_kind()
     assert path.read_bytes() == FAKE_KIND
     assert os.access(path, os.X_OK)
+    assert (path.stat().st_mode & 0o777, path.parent.stat().st_mode & 0o777) == (0o700, 0o700)
     assert phases == [f"downloading kind {K.KIND_VERSION}"]
     # next time the cache is used, without asking the server
     monkeypatch.setenv("DRILLS_KIND_BASE_URL", "http://127.0.0.1:9/never-asked")
