@@ -71,7 +71,7 @@ def verified_plan(api: Any, namespace: str, image: str):
                                  "not the namespace that carries it")
     if identity["image"] != image:
         raise UnsafeTarget(f"namespace {namespace}: its drill annotation names image "
-                           f"{identity['image']}, not drills' configured image {image}; drills "
+                           f"{identity['image'][:100]!r}, not drills' configured image {image}; drills "
                            "will not run it", "if that is your mirror, set DRILLS_IMAGE to it")
     labels = ns["metadata"].get("labels") or {}
     if labels.get(O.SCENARIO_LABEL) != identity["scenario"] or \
