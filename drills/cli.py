@@ -141,7 +141,9 @@ def main(argv: list[str] | None = None) -> int:
     import sys
     # Libraries that log through the root logger (the kubernetes client does) would
     # otherwise make logging print 'ERROR:root:' lines of its own.
-    logging.getLogger().addHandler(logging.NullHandler())
+    root = logging.getLogger()
+    if not any(isinstance(h, logging.NullHandler) for h in root.handlers):
+        root.addHandler(logging.NullHandler())
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
         argv = ["--help"]   # a bare `drills` is a request for help, not a usage error
