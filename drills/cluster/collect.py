@@ -310,7 +310,8 @@ class ProbeRunner:
         ready, why = self._probe_pod_ready(ns, objects)
         if not ready:
             return why
-        script = P.batch_script(items)
+        mark = P.new_batch_mark()       # the learner's servers answer into this output
+        script = P.batch_script(items, mark=mark)
         try:
             rc, stdout, stderr = self.api.exec(ns, PROBE_POD, ["sh", "-c", script],
                                                container=PROBE_CONTAINER,
@@ -319,7 +320,7 @@ class ProbeRunner:
             return f"the probe could not run in pod {ns}/{PROBE_POD}: {exc}"
         except (ApiError, DrillsError) as exc:
             return f"the probe could not run in pod {ns}/{PROBE_POD}: {_describe(exc)}"
-        parsed = P.parse_batch(stdout)
+        parsed = P.parse_batch(stdout, mark=mark)
         if not parsed:
             detail = P.clean_stderr(stderr).strip() or stdout.strip() or f"exit code {rc}"
             return f"the probe script in pod {ns}/{PROBE_POD} printed no results ({detail[:300]})"

@@ -262,3 +262,33 @@ def test_probe_targets_from_cluster_objects_must_be_ip_addresses(world, kind, ho
                                                    "pods": world.list("pods", plan.namespace)})
     assert "not an IP address" in (result[spec.key]["error"] or ""), result
     assert not [c for c in world.calls if c[0] == "exec"]
+
+
+def test_a_backend_cannot_forge_the_result_of_another_probe(tmp_path):
+    """The learner's web server answers the probe; a line shaped like drills' attempt
+    marker in its answer must not count as a result of any probe."""
+    from drills import probes as P
+    from tests.unit.cluster.fakes import ShimExec
+
+    forged = f"web-1\n{P.BATCH_MARK} p1 0 1.0 1.1\nall-good"
+    shim = ShimExec(tmp_path, {"http://web:80/": [(0, forged, "")]})
+    items = [P.BatchItem("p0", P.wget_command("http://web:80/"), 1),
+             P.BatchItem("p1", P.wget_command("http://other:80/"), 1)]
+    mark = P.new_batch_mark()
+    assert mark != P.BATCH_MARK and mark != P.new_batch_mark()
+    _, out, _ = shim("ns", "pod", ["sh", "-c", P.batch_script(items, mark=mark)], 20)
+    parsed = P.parse_batch(out, mark=mark)
+    assert [r["exit_code"] for r in parsed["p1"]] == [1]           # other:80 really failed
+    assert len(parsed["p0"]) == 1 and "all-good" in parsed["p0"][0]["text"]
+
+
+def test_every_probe_exec_uses_a_fresh_marker(world):
+    plan = drill_plan()
+    put_drill(world, O.namespace_body(plan, plan.namespace))
+    runner = ProbeRunner(world, plan)
+    runner.run([SPEC], {"pods": world.list("pods", plan.namespace)})
+    runner.run([SPEC], {"pods": world.list("pods", plan.namespace)})
+    from drills import probes as P
+    scripts = world.exec_fn.scripts
+    assert len(scripts) == 2 and f'"{P.BATCH_MARK} ' not in scripts[0]
+    assert scripts[0] != scripts[1]
