@@ -210,7 +210,7 @@ def parse_batch(output: str, mark: str = BATCH_MARK) -> dict[str, list[dict[str,
                 chunk.append(line)
                 continue
             label = fields[0]
-            rc = int(fields[1]) if len(fields) > 1 and fields[1].lstrip("-").isdigit() else -1
+            rc = int(fields[1]) if len(fields) > 1 and re.fullmatch(r"-?[0-9]+", fields[1]) else -1
             seconds = None
             if len(fields) >= 4:
                 try:
