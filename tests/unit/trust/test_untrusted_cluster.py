@@ -292,3 +292,17 @@ def test_every_probe_exec_uses_a_fresh_marker(world):
     scripts = world.exec_fn.scripts
     assert len(scripts) == 2 and f'"{P.BATCH_MARK} ' not in scripts[0]
     assert scripts[0] != scripts[1]
+
+
+def test_every_genuine_drill_passes_verification():
+    """What drills start writes is accepted: every scenario, every level, a few seeds."""
+    from drills.cluster.trust import verified_plan
+    for scenario in catalog.discover().values():
+        for level in [None, *(scenario.meta.get("levels") or {})]:
+            for seed in (0, 4711, 999_999):
+                plan = render(scenario, seed, level=level)
+                fake = FakeKube()
+                for ns in plan.namespaces:
+                    fake.create("namespaces", O.namespace_body(plan, ns))
+                again = verified_plan(fake, plan.namespace, plan.image)
+                assert again.to_dict() == plan.to_dict()
