@@ -150,7 +150,11 @@ def start(count: int | None, minutes: float | None, quick: bool, seed: int | Non
 
     context, explicit = chosen_context(context_flag)
     store = open_store()
-    if store.open_exam(context):
+    running = store.open_exam(context)
+    if running and _remaining(running) <= 0:   # out of time but not yet closed: close it first
+        _time_is_up(store, running, context_flag, as_json=False)
+        running = None
+    if running:
         raise UsageError(f"an exam is already running on context {context}",
                          "finish it with 'drills exam end'")
     scenarios = catalog.discover()

@@ -164,6 +164,13 @@ def test_exam_verbs_after_the_deadline_end_the_exam_themselves(capsys, fake):
     assert code == ExitCode.NO_ACTIVE_DRILL and "time is up" in err and store.open_exam("kind-drills") is None
 
 
+def test_starting_an_exam_closes_one_whose_time_ran_out(capsys, fake):
+    store, old_exam, _ = recorded_exam(minutes=10, started_minutes_ago=11)
+    code, out, _ = run(capsys, "exam", "start", "--quick", "--seed", "1")
+    assert code == 0 and "Time is up" in out and "5 tasks, 30 minutes" in out
+    assert store.open_exam("kind-drills")["id"] != old_exam
+
+
 def test_a_running_exam_is_left_alone_and_offline_verbs_stay_offline(capsys, fake):
     recorded_exam(minutes=120, started_minutes_ago=5)
     assert run(capsys, "list")[0] == 0 and run(capsys, "history")[0] == 0
