@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,13 @@ def test_the_exam_terminal_for_a_drill(learner):
     private = typed(child, "echo $KUBECONFIG").strip()
     assert private != str(config) and typed(child, "stat -c %a $KUBECONFIG").strip() == "600"
     assert "Hint 1 of" in typed(child, "drills hint")   # drills inside acts on the shell's drill
+    # Ctrl-C stops what runs in the shell (it is not ignored there), and leaves drills and the shell alone
+    child.sendline("sleep 30")
+    child.expect("sleep 30\r\n")   # bash has read the line
+    time.sleep(0.5)
+    child.sendintr()
+    child.expect(PROMPT, timeout=5)
+    assert typed(child, "echo alive").strip() == "alive"
     child.sendline("exit")
     child.expect(pexpect.EOF)
     assert "selector-mismatch is still running" in child.before and "'drills shell' re-enters" in child.before
