@@ -237,16 +237,19 @@ def status(context_flag: str | None, as_json: bool) -> int:
     from rich.table import Table
     table = Table(title=f"mock exam: {len(tasks)} tasks, {duration(remaining)} of "
                         f"{duration(exam['minutes'] * 60)} left")
-    for col in ("", "task", "weight", "scenario", "namespace", "last graded"):
-        table.add_column(col, no_wrap=col in ("namespace", "scenario"))
+    # the namespace is in 'drills exam task N' and --json: the panel stays within 80 columns
+    for col in ("task", "weight", "", "scenario", "last graded"):
+        table.add_column(col, no_wrap=True, justify="right" if col in ("task", "weight") else "left")
     for t in tasks:
         mark = "[green]done[/]" if t["done"] else "[dim]to do[/]"
         last = f"{t['last_status']} {t['last_score']:g}%" if t["last_status"] else "-"
-        table.add_row(mark, str(t["number"]), f"{t['weight']}%", t["scenario"], t["namespace"], last)
+        name = f"{t['scenario']} ({t['level']})" if t["level"] else t["scenario"]
+        table.add_row(str(t["number"]), f"{t['weight']}%", mark, name, last)
     out.print(table)
     done = [t for t in tasks if t["done"]]
     out.print(f"{len(done)} of {len(tasks)} done ({sum(t['weight'] for t in done)}% of the weight) "
-              "as of the last 'drills exam check'. 'drills exam task N' shows a task.")
+              "as of the last 'drills exam check'.", soft_wrap=True)
+    out.print("'drills exam task N' shows task N and its namespace.", soft_wrap=True)
     return 0
 
 

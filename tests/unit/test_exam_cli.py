@@ -98,6 +98,8 @@ def test_start_defaults_to_the_exam_shape(capsys, fake):
     exam = Store().open_exam("kind-drills")
     assert exam["minutes"] == 120 and len(Store().exam_drills(exam["id"])) == 17
     assert "17 tasks, 120 minutes" in out and "Task 17" in out and "without pause" in out
+    code, out, _ = run(capsys, "exam", "status")
+    assert code == 0 and out.count("to do") == 17 and max(len(line) for line in out.splitlines()) <= 80
     # levels drawn for the exam are the levels deployed and stored
     stored = {(d.namespace, d.level) for d in Store().exam_drills(exam["id"])}
     assert stored == {(ns, level) for _, ns, level in starts}
@@ -126,6 +128,7 @@ def test_status_is_the_question_panel_without_grading(capsys, fake):
     assert run(capsys, "exam", "check")[0] == 0
     code, out, _ = run(capsys, "exam", "status")
     assert code == 0 and out.count("done") >= 2 and "2 of 2 done (100% of the weight)" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
     panel = json.loads(run(capsys, "exam", "status", "--json")[1])
     assert [t["done"] for t in panel["tasks"]] == [True, True]
     assert {t["last_status"] for t in panel["tasks"]} == {"PASS"}
