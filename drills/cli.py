@@ -119,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             code, line = exit_status_for(exc)
         except BaseException:
             raise
-        click.echo(f"drills: error: {line}", err=True)
+        from drills.ui import inert   # the line may quote a cluster's or a pack's strings
+        click.echo(f"drills: error: {inert(line)}", err=True)
         return code
     return int(result or 0)

@@ -40,7 +40,7 @@ def start(count: int, minutes: float | None, seed: int | None, context_flag: str
     from drills.graders.judge import validate_plan
     from drills.render import random_seed, render
     from drills.store import iso, utcnow
-    from drills.ui import err, out
+    from drills.ui import assemble, err, out, print_plain
 
     context, explicit = chosen_context(context_flag)
     store = open_store()
@@ -74,8 +74,8 @@ def start(count: int, minutes: float | None, seed: int | None, context_flag: str
         store.add_drill(plan.identity(), context, plan.target_minutes, now, exam_id=exam_id)
     out.rule(f"[bold]Mock exam (seed {seed}): {len(tasks)} tasks, {minutes:g} minutes, pass mark {PASS_MARK:g}%[/]")
     for task, plan in zip(tasks, plans):
-        out.rule(f"Task {task.number} ({task.weight}%-weight) · namespace {plan.namespace}")
-        out.print(plan.task)
+        out.rule(assemble(f"Task {task.number} ({task.weight}%-weight) · namespace {plan.namespace}"))
+        print_plain(plan.task)
     out.rule()
     out.print(f"Context: {context}. Check progress with 'drills exam check'; finish with 'drills exam end'.")
     return 0
@@ -105,15 +105,14 @@ def _print_exam(rows, total: float, remaining: float, as_json: bool) -> None:
         return
     from rich.table import Table
 
-    from drills.ui import STATUS_STYLE, duration, out
+    from drills.ui import duration, out, plain, status_text
     table = Table(title="mock exam")
     for col in ("task", "scenario", "weight", "result", "score", "diagnosis"):
-        table.add_column(col)
+        table.add_column(col, no_wrap=col != "diagnosis", min_width=len(col))
     for number, (rec, report, weight) in enumerate(rows, start=1):
         diag = report.diagnosis
-        table.add_row(str(number), rec.scenario, str(weight),
-                      f"[{STATUS_STYLE[report.status]}]{report.status}[/]", f"{report.score:g}%",
-                      diag.message if diag else "")
+        table.add_row(str(number), plain(rec.scenario), str(weight), status_text(report.status),
+                      f"{report.score:g}%", plain(diag.message if diag else ""))
     out.print(table)
     verdict = "[bold green]pass[/]" if total >= PASS_MARK else "[bold red]below the pass mark[/]"
     left = f"{duration(remaining)} left" if remaining > 0 else "time is up"

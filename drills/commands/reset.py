@@ -30,5 +30,6 @@ def command(drill: str | None, all_drills: bool, context_flag: str | None) -> in
         deleted = reset_drills(session, targets, wait=True, progress=spinner.update)
     for record in records:
         store.end(record.id)
-    out.print(f"Deleted {len(deleted)} namespace(s){': ' + ', '.join(deleted) if deleted else ''}.")
+    from drills.ui import assemble
+    out.print(assemble(f"Deleted {len(deleted)} namespace(s){': ' + ', '.join(deleted) if deleted else ''}."))
     return 0

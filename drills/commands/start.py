@@ -20,7 +20,7 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
     from drills.config import chosen_context
     from drills.graders.judge import validate_plan
     from drills.render import random_seed, render
-    from drills.ui import err, out
+    from drills.ui import assemble, err, out, print_command, print_plain
 
     plan = render(catalog.get(scenario_id), random_seed() if seed is None else seed, level=level)
     validate_plan(plan)
@@ -40,13 +40,15 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
             store.end(stale.id)
     record_id = store.add_drill(plan.identity(), context, plan.target_minutes, result["verified_at"])
 
-    out.rule(f"[bold]{plan.title}[/]")
-    out.print(plan.task)
+    out.rule(assemble((plan.title, "bold")))
+    print_plain(plan.task)
     out.rule()
-    out.print(f"Namespace: [bold]{plan.namespace}[/]   Context: {context}   "
-              f"Target: {plan.target_minutes:g} min   Seed: {plan.seed}")
-    out.print(f"Work there with: kubectl config use-context {context} && "
-              f"kubectl config set-context --current --namespace {plan.namespace}")
+    out.print(assemble(("Namespace:", "bold"), " ", plan.namespace, "   ", ("Context:", "bold"), " ", context,
+                       "   ", ("Target:", "bold"), f" {plan.target_minutes:g} min   ",
+                       ("Seed:", "bold"), f" {plan.seed}"))
+    out.print("Work there with:")
+    print_command(f"kubectl config use-context {context}")
+    print_command(f"kubectl config set-context --current --namespace {plan.namespace}")
     out.print("The clock is running. Grade with 'drills check'; stuck? 'drills hint'.")
     if watch:
         from drills.commands.watch import watch_drill
