@@ -18,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 STATUS_STYLE = {"PASS": "bold green", "FAIL": "bold red", "ERROR": "bold yellow"}
+PROSE_WIDTH = 100         # task texts wrap here even on wider terminals: long lines read badly
 INERT_LIMIT = 1000        # characters of one untrusted string shown before it is cut
 WIDE = 120                # from this many columns on, reports use a full table
 # Unicode categories a terminal may act on rather than show: C0/C1 controls (ESC, BEL, DEL...),
@@ -80,7 +81,8 @@ def assemble(*parts: str | tuple[str, str]) -> Text:
 
 def print_plain(value: Any, style: str = "", newlines: bool = True) -> None:
     """A pack's or cluster's prose (task text, a solution step), wrapped to the terminal."""
-    out.print(plain(value, style, limit=None if newlines else INERT_LIMIT, newlines=newlines))
+    out.print(plain(value, style, limit=None if newlines else INERT_LIMIT, newlines=newlines),
+              width=min(out.width, PROSE_WIDTH))
 
 
 # --- commands meant to be copied -------------------------------------------------
@@ -143,6 +145,8 @@ def duration(seconds: float | None) -> str:
     if seconds is None:
         return "-"
     seconds = int(round(seconds))
+    if seconds >= 3600:   # a drill left open overnight: 41:15:35, not 2475:35
+        return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
