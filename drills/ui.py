@@ -88,21 +88,31 @@ def print_plain(value: Any, style: str = "", newlines: bool = True) -> None:
 # --- commands meant to be copied -------------------------------------------------
 
 _COMMAND_START = re.compile(r"(?<![\w./-])kubectl\s")
+# where a command inside advice ends and prose resumes: "; ", ", then ", " and ...", " (remark)"
+_COMMAND_END = re.compile(r";\s+|,\s+(?=then\s)|\s+(?=(?:and|then|shows|to see)\s)|\s+(?=\()")
 
 
-def split_commands(text: str) -> tuple[str, list[str], str]:
-    """Split advice into (prose before, commands, prose after): the commands start at the first
-    `kubectl`, are separated by `; ` or ` && `, and a trailing ` (remark)` is prose again."""
-    found = _COMMAND_START.search(text)
-    if not found:
-        return text, [], ""
-    prose, rest = text[:found.start()].rstrip(), text[found.start():].strip()
-    after = ""
-    remark = re.search(r"\s\(([^()'\"]*)\)$", rest)
-    if remark and not remark.group(1).startswith("-"):
-        rest, after = rest[:remark.start()].rstrip(), remark.group(0).strip()
-    commands = [c.strip() for c in re.split(r";\s+(?=kubectl\s)|\s+&&\s+(?=kubectl\s)", rest) if c.strip()]
-    return prose, commands, after
+def split_advice(text: str) -> list[tuple[bool, str]]:
+    """Advice as (is_command, text) pieces in order: each `kubectl` command (up to `; `,
+    `, then`, ` and `, ` shows `, ` (`, or a shell comment's end of line) and the prose around it."""
+    pieces: list[tuple[bool, str]] = []
+
+    def prose(part: str) -> None:
+        part = part.strip().lstrip(";,").strip()
+        if part:
+            pieces.append((False, part))
+
+    pos = 0
+    while found := _COMMAND_START.search(text, pos):
+        prose(text[pos:found.start()])
+        comment = text.find(" # ", found.start())
+        limit = comment if comment != -1 else len(text)
+        end = _COMMAND_END.search(text, found.start(), limit)
+        stop = end.start() if end else len(text)
+        pieces.append((True, text[found.start():stop].strip()))
+        pos = stop
+    prose(text[pos:])
+    return pieces
 
 
 def print_command(command: str, indent: str = "  ") -> None:
@@ -116,12 +126,15 @@ def print_commands(commands: Iterable[str]) -> None:
 
 
 def print_advice(label: str, text: str, label_style: str = "bold") -> None:
-    """`label` and untrusted advice; any kubectl commands in it each on a line of their own."""
-    prose, commands, after = split_commands(text)
-    out.print(assemble((label, label_style), " " if prose else "", prose))
-    print_commands(commands)
-    if after:
-        out.print(plain(after))
+    """`label` and untrusted advice; each kubectl command in it on a line of its own."""
+    pieces = split_advice(text)
+    first = pieces.pop(0)[1] if pieces and not pieces[0][0] else ""
+    out.print(assemble((label, label_style), " " if first else "", first))
+    for is_command, piece in pieces:
+        if is_command:
+            print_command(piece)
+        else:
+            out.print(plain(piece))
 
 
 # --- numbers and clocks ------------------------------------------------------------

@@ -186,3 +186,9 @@ def test_cluster_status(capsys, monkeypatch, width, fake_cluster):
     text += "\n" + capture(capsys, monkeypatch, width, ["cluster", "status"])
     assert "[" not in text   # no Python list repr
     assert_golden("cluster-status", width, text)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_solution(capsys, monkeypatch, width, recorded_drill):
+    text = capture(capsys, monkeypatch, width, ["solution"])
+    assert_golden("solution", width, text)

@@ -118,17 +118,29 @@ def test_inert_escapes_controls_bidi_and_cuts_long_strings():
     assert ui.plain("[bold]x[/]").plain == "[bold]x[/]"
 
 
-@pytest.mark.parametrize("text, prose, commands, after", [
-    ("Look first: kubectl -n ns get endpointslices -l a=b", "Look first:", ["kubectl -n ns get endpointslices -l a=b"], ""),
+@pytest.mark.parametrize("text, pieces", [
+    ("Look first: kubectl -n ns get endpointslices -l a=b",
+     [(False, "Look first:"), (True, "kubectl -n ns get endpointslices -l a=b")]),
     ("Compare: kubectl -n ns describe svc s | grep -i selector; kubectl -n ns get pods --show-labels",
-     "Compare:", ["kubectl -n ns describe svc s | grep -i selector", "kubectl -n ns get pods --show-labels"], ""),
-    ("Check: kubectl -n ns get eps -o wide (are there endpoints?)", "Check:", ["kubectl -n ns get eps -o wide"],
-     "(are there endpoints?)"),
-    ("No command here; just prose.", "No command here; just prose.", [], ""),
-    ("kubectl -n ns get pods,events shows why", "", ["kubectl -n ns get pods,events shows why"], ""),
+     [(False, "Compare:"), (True, "kubectl -n ns describe svc s | grep -i selector"),
+      (True, "kubectl -n ns get pods --show-labels")]),
+    ("Check: kubectl -n ns get eps -o wide (are there endpoints, and on which port?)",
+     [(False, "Check:"), (True, "kubectl -n ns get eps -o wide"), (False, "(are there endpoints, and on which port?)")]),
+    ("No command here; just prose.", [(False, "No command here; just prose.")]),
+    ("kubectl -n ns get pods,events shows why the probe pod did not run; then run 'drills check' again",
+     [(True, "kubectl -n ns get pods,events"),
+      (False, "shows why the probe pod did not run; then run 'drills check' again")]),
+    ("kubectl -n ns get deployment web -o yaml; undo with kubectl -n ns rollout undo deployment/web "
+     "and fix the Service instead",
+     [(True, "kubectl -n ns get deployment web -o yaml"), (False, "undo with"),
+      (True, "kubectl -n ns rollout undo deployment/web"), (False, "and fix the Service instead")]),
+    ("kubectl -n ns rollout undo deployment/web, then fix FOO only",
+     [(True, "kubectl -n ns rollout undo deployment/web"), (False, "then fix FOO only")]),
+    ("kubectl -n ns get pods --show-labels   # the web pods carry app=web and tier=x",
+     [(True, "kubectl -n ns get pods --show-labels   # the web pods carry app=web and tier=x")]),
 ])
-def test_split_commands(text, prose, commands, after):
-    assert ui.split_commands(text) == (prose, commands, after)
+def test_split_advice(text, pieces):
+    assert ui.split_advice(text) == pieces
 
 
 def test_grade_evidence_prints_hostile_strings_inert(capsys, evidence_file, monkeypatch):
