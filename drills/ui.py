@@ -85,6 +85,11 @@ def print_plain(value: Any, style: str = "", newlines: bool = True) -> None:
               width=min(out.width, PROSE_WIDTH))
 
 
+def progress_of(spinner):
+    """A progress callback for a Rich status spinner; its messages may quote cluster strings."""
+    return lambda message: spinner.update(plain(message, limit=200))
+
+
 # --- commands meant to be copied -------------------------------------------------
 
 _COMMAND_START = re.compile(r"(?<![\w./-])kubectl\s")

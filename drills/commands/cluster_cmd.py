@@ -15,9 +15,9 @@ def command() -> None:
 def up() -> int:
     """Create the kind cluster (1 control plane, 2 workers) and preload the drill image."""
     from drills.cluster import cluster_up
-    from drills.ui import err, out
+    from drills.ui import err, out, progress_of
     with err.status("creating the kind cluster 'drills'") as spinner:
-        cluster_up(progress=spinner.update)
+        cluster_up(progress=progress_of(spinner))
     out.print("Cluster 'drills' is ready (context kind-drills). Next: drills start selector-mismatch")
     return 0
 

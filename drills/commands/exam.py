@@ -40,7 +40,7 @@ def start(count: int, minutes: float | None, seed: int | None, context_flag: str
     from drills.graders.judge import validate_plan
     from drills.render import random_seed, render
     from drills.store import iso, utcnow
-    from drills.ui import assemble, err, out, print_plain
+    from drills.ui import assemble, err, out, print_plain, progress_of
 
     context, explicit = chosen_context(context_flag)
     store = open_store()
@@ -57,12 +57,13 @@ def start(count: int, minutes: float | None, seed: int | None, context_flag: str
     started = []
     with err.status("checking the cluster") as spinner:
         if not explicit and not cluster.cluster_status().get("exists"):
-            cluster.cluster_up(progress=spinner.update)
+            cluster.cluster_up(progress=progress_of(spinner))
         session = connect(context_flag)
         try:
             for task, plan in zip(tasks, plans):
-                spinner.update(f"task {task.number}/{len(tasks)}: {plan.scenario}")
-                cluster.start_drill(session, plan, progress=lambda p, n=task.number: spinner.update(f"task {n}: {p}"))
+                progress = progress_of(spinner)
+                progress(f"task {task.number}/{len(tasks)}: {plan.scenario}")
+                cluster.start_drill(session, plan, progress=lambda p, n=task.number: progress(f"task {n}: {p}"))
                 started.append(plan)
         except BaseException:
             spinner.update("cleaning up the tasks already deployed")

@@ -20,7 +20,7 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
     from drills.config import chosen_context
     from drills.graders.judge import validate_plan
     from drills.render import random_seed, render
-    from drills.ui import assemble, err, out, print_command, print_plain
+    from drills.ui import assemble, err, out, print_command, print_plain, progress_of
 
     plan = render(catalog.get(scenario_id), random_seed() if seed is None else seed, level=level)
     validate_plan(plan)
@@ -31,10 +31,10 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
     with err.status("checking the cluster") as spinner:
         if not explicit and not cluster.cluster_status().get("exists"):
             spinner.update("creating the kind cluster 'drills' (first run takes a minute or two)")
-            cluster.cluster_up(progress=spinner.update)
+            cluster.cluster_up(progress=progress_of(spinner))
         session = connect(context_flag)
-        spinner.update(f"starting {plan.scenario} (seed {plan.seed})")
-        result = cluster.start_drill(session, plan, progress=lambda phase: spinner.update(phase))
+        progress_of(spinner)(f"starting {plan.scenario} (seed {plan.seed})")
+        result = cluster.start_drill(session, plan, progress=progress_of(spinner))
     for stale in store.open_drills(context):
         if stale.namespace == plan.namespace:   # its namespace was deleted by hand: close it
             store.end(stale.id)
