@@ -31,7 +31,7 @@ def command(context_flag: str | None, as_json: bool) -> int:
         table.add_column(no_wrap=True)
         table.add_column()
         for item in items:
-            detail = plain(item["detail"])
+            detail = plain(item["detail"], overflow="fold")
             if item["ok"] is False and item.get("fix"):
                 detail.append("\n").append_text(assemble(("fix:", "bold"), " ", item["fix"]))
             table.add_row(marks[item["ok"]], plain(item["name"]), detail)

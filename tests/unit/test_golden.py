@@ -192,3 +192,23 @@ def test_cluster_status(capsys, monkeypatch, width, fake_cluster):
 def test_solution(capsys, monkeypatch, width, recorded_drill):
     text = capture(capsys, monkeypatch, width, ["solution"])
     assert_golden("solution", width, text)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_doctor(capsys, monkeypatch, width):
+    import drills.cluster.doctor
+    items = [
+        {"name": "docker", "ok": False, "detail": "Docker is not running or not reachable",
+         "fix": "start Docker (or install it: https://docs.docker.com/get-docker/); kind runs the nodes as containers"},
+        {"name": "kind", "ok": False, "detail": "kind is not installed",
+         "fix": "'drills cluster up' downloads it, or install kind: "
+                "https://kind.sigs.k8s.io/docs/user/quick-start/#installation"},
+        {"name": "kubectl", "ok": True, "detail": "/usr/bin/kubectl (v1.32.4)"},
+        {"name": "api", "ok": None, "detail": "skipped: the context is missing"},
+    ]
+    monkeypatch.setattr(drills.cluster.doctor, "doctor", lambda context, explicit: items)
+    monkeypatch.setattr(ui, "out", ui.make_console(width=width))
+    assert main(["doctor"]) == 5
+    text = capsys.readouterr().out
+    assert "installation" in text.replace("\n", "") and "…" not in text
+    assert_golden("doctor", width, "$ drills doctor\n" + text)
