@@ -260,12 +260,21 @@ def print_rows(rows: list[dict], *, as_json: bool, title: str, columns: tuple[st
     texts = [[cell if isinstance(cell, Text) else plain(cell) for cell in cells(row)] for row in rows]
     for row in texts:
         table.add_row(*row)
-    from rich.measure import Measurement
-    if Measurement.get(out, out.options.update_width(10_000), table).maximum <= out.width:
+    if _table_width(columns, texts, set(wrap)) <= out.width:
         out.print(table)
     else:
         out.print(assemble((title, "bold")))
         out.print(record_stack(columns, texts, heading))
+
+
+WRAP_MIN = 40   # columns a wrapping column needs to stay readable
+
+
+def _table_width(columns: tuple[str, ...], texts: list[list[Text]], wrap: set[str]) -> int:
+    """Width of row_table: whole cells for fixed columns, WRAP_MIN for wrapping ones, 2 between."""
+    widths = [WRAP_MIN if col in wrap else max(len(col), *(row[i].cell_len for row in texts))
+              for i, col in enumerate(columns)]
+    return sum(widths) + 2 * (len(widths) - 1)
 
 
 def record_stack(columns: tuple[str, ...], texts: list[list[Text]], heading: int = 1):

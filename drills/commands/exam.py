@@ -104,17 +104,14 @@ def _print_exam(rows, total: float, remaining: float, as_json: bool) -> None:
                     "remaining_seconds": round(remaining), "tasks": [
                         {**r.to_dict(), "weight": w, "namespace": rec.namespace} for rec, r, w in rows]})
         return
-    from rich.table import Table
-
-    from drills.ui import duration, out, plain, status_text
-    table = Table(title="mock exam")
-    for col in ("task", "scenario", "weight", "result", "score", "diagnosis"):
-        table.add_column(col, no_wrap=col != "diagnosis", min_width=len(col))
-    for number, (rec, report, weight) in enumerate(rows, start=1):
-        diag = report.diagnosis
-        table.add_row(str(number), plain(rec.scenario), str(weight), status_text(report.status),
-                      f"{report.score:g}%", plain(diag.message if diag else ""))
-    out.print(table)
+    from drills.ui import duration, out, print_rows, status_text
+    tasks = [{"task": number, "scenario": rec.scenario, "weight": weight, "report": report}
+             for number, (rec, report, weight) in enumerate(rows, start=1)]
+    print_rows(tasks, as_json=False, title="mock exam", heading=2, empty="No tasks.", wrap=("diagnosis",),
+               columns=("task", "scenario", "weight", "result", "score", "diagnosis"),
+               cells=lambda t: (str(t["task"]), t["scenario"], str(t["weight"]), status_text(t["report"].status),
+                                f"{t['report'].score:g}%",
+                                t["report"].diagnosis.message if t["report"].diagnosis else ""))
     verdict = "[bold green]pass[/]" if total >= PASS_MARK else "[bold red]below the pass mark[/]"
     left = f"{duration(remaining)} left" if remaining > 0 else "time is up"
     out.print(f"Score {total:g}% ({verdict}, pass mark {PASS_MARK:g}%). {left}.")
