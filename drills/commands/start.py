@@ -43,9 +43,8 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
     out.rule(assemble((plan.title, "bold")))
     print_plain(plan.task)
     out.rule()
-    out.print(assemble(("Namespace:", "bold"), " ", plan.namespace, "   ", ("Context:", "bold"), " ", context,
-                       "   ", ("Target:", "bold"), f" {plan.target_minutes:g} min   ",
-                       ("Seed:", "bold"), f" {plan.seed}"))
+    out.print(assemble(("Namespace:", "bold"), " ", plan.namespace, "   ", ("Context:", "bold"), " ", context))
+    out.print(assemble(("Target:", "bold"), f" {plan.target_minutes:g} min   ", ("Seed:", "bold"), f" {plan.seed}"))
     out.print("Work there with:")
     print_command(f"kubectl config use-context {context}")
     print_command(f"kubectl config set-context --current --namespace {plan.namespace}")
