@@ -78,7 +78,8 @@ def start(count: int, minutes: float | None, seed: int | None, context_flag: str
         out.rule(assemble(f"Task {task.number} ({task.weight}%-weight) · namespace {plan.namespace}"))
         print_plain(plan.task)
     out.rule()
-    out.print(f"Context: {context}. Check progress with 'drills exam check'; finish with 'drills exam end'.")
+    out.print(assemble(f"Context: {context}. Check progress with 'drills exam check'; "
+                       "finish with 'drills exam end'."))
     return 0
 
 
