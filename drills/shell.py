@@ -188,8 +188,10 @@ def switch_exam_task(exam_id: int, record) -> bool:
 # --- the prompt ----------------------------------------------------------------------------------
 
 def _clock(seconds: float) -> str:
-    seconds = max(0, int(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"   # as drills.ui.duration, which this must not import
+    seconds = max(0, int(seconds))   # as drills.ui.duration, which this must not import (Rich)
+    if seconds >= 3600:
+        return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def _parse(text: str) -> datetime:

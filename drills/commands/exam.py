@@ -61,19 +61,16 @@ def _print_exam(rows, total: float, remaining: float, as_json: bool, console=Non
                     "remaining_seconds": round(remaining), "tasks": [
                         {**r.to_dict(), "weight": w, "namespace": rec.namespace} for rec, r, w in rows]})
         return
-    from rich.table import Table
-
-    from drills.ui import STATUS_STYLE, duration, out
+    from drills.ui import duration, out, print_rows, status_text
     console = console or out
-    table = Table(title="mock exam")
-    for col in ("task", "scenario", "weight", "result", "score", "diagnosis"):
-        table.add_column(col)
-    for number, (rec, report, weight) in enumerate(rows, start=1):
-        diag = report.diagnosis
-        table.add_row(str(number), rec.scenario, f"{weight}%",
-                      f"[{STATUS_STYLE[report.status]}]{report.status}[/]", f"{report.score:g}%",
-                      diag.message if diag else "")
-    console.print(table)
+    tasks = [{"task": number, "scenario": rec.scenario, "weight": weight, "report": report}
+             for number, (rec, report, weight) in enumerate(rows, start=1)]
+    print_rows(tasks, as_json=False, title="mock exam", heading=2, empty="No tasks.", wrap=("diagnosis",),
+               columns=("task", "scenario", "weight", "result", "score", "diagnosis"),
+               cells=lambda t: (str(t["task"]), t["scenario"], f"{t['weight']}%", status_text(t["report"].status),
+                                f"{t['report'].score:g}%",
+                                t["report"].diagnosis.message if t["report"].diagnosis else ""),
+               console=console)
     verdict = "[bold green]pass[/]" if total >= PASS_MARK else "[bold red]below the pass mark[/]"
     left = f"{duration(remaining)} left" if remaining > 0 else "time is up"
     console.print(f"Score {total:g}% ({verdict}, pass mark {PASS_MARK:g}%). {left}.")
@@ -146,7 +143,7 @@ def start(count: int | None, minutes: float | None, quick: bool, seed: int | Non
     from drills.graders.judge import validate_plan
     from drills.render import random_seed, render
     from drills.store import iso, utcnow
-    from drills.ui import err, out
+    from drills.ui import assemble, err, out, print_plain, progress_of
 
     context, explicit = chosen_context(context_flag)
     store = open_store()
@@ -168,12 +165,13 @@ def start(count: int | None, minutes: float | None, quick: bool, seed: int | Non
     started = []
     with err.status("checking the cluster") as spinner:
         if not explicit and not cluster.cluster_status().get("exists"):
-            cluster.cluster_up(progress=spinner.update)
+            cluster.cluster_up(progress=progress_of(spinner))
         session = connect(context_flag)
         try:
             for task, plan in zip(tasks, plans):
-                spinner.update(f"task {task.number}/{len(tasks)}: {plan.scenario}")
-                cluster.start_drill(session, plan, progress=lambda p, n=task.number: spinner.update(f"task {n}: {p}"))
+                progress = progress_of(spinner)
+                progress(f"task {task.number}/{len(tasks)}: {plan.scenario}")
+                cluster.start_drill(session, plan, progress=lambda p, n=task.number: progress(f"task {n}: {p}"))
                 started.append(plan)
         except BaseException:
             spinner.update("cleaning up the tasks already deployed")
@@ -185,11 +183,11 @@ def start(count: int | None, minutes: float | None, quick: bool, seed: int | Non
         store.add_drill(plan.identity(), context, plan.target_minutes, now, exam_id=exam_id)
     out.rule(f"[bold]Mock exam (seed {seed}): {len(tasks)} tasks, {minutes:g} minutes, pass mark {PASS_MARK:g}%[/]")
     for task, plan in zip(tasks, plans):
-        out.rule(f"Task {task.number} ({task.weight}% of the exam) · namespace {plan.namespace}")
-        out.print(plan.task)
+        out.rule(assemble(f"Task {task.number} ({task.weight}% of the exam) · namespace {plan.namespace}"))
+        print_plain(plan.task)
     out.rule()
-    out.print(f"Context: {context}. The clock runs from now, without pause; at {minutes:g} minutes the "
-              "exam ends and the next drills command grades it.")
+    out.print(assemble(f"Context: {context}. The clock runs from now, without pause; at {minutes:g} minutes "
+                       "the exam ends and the next drills command grades it."))
     out.print("Work in the exam terminal with 'drills shell --exam'; 'drills exam task N' shows task N,")
     out.print("'drills exam status' the task list, 'drills exam check' grades, 'drills exam end' finishes.")
     return 0
@@ -234,18 +232,17 @@ def status(context_flag: str | None, as_json: bool) -> int:
                     "started_at": exam["started_at"], "minutes": exam["minutes"],
                     "remaining_seconds": round(remaining), "pass_mark": PASS_MARK, "tasks": tasks})
         return 0
-    from rich.table import Table
-    table = Table(title=f"mock exam: {len(tasks)} tasks, {duration(remaining)} of "
-                        f"{duration(exam['minutes'] * 60)} left")
+    from rich.text import Text
+
+    from drills.ui import print_rows
     # the namespace is in 'drills exam task N' and --json: the panel stays within 80 columns
-    for col in ("task", "weight", "", "scenario", "last graded"):
-        table.add_column(col, no_wrap=True, justify="right" if col in ("task", "weight") else "left")
-    for t in tasks:
-        mark = "[green]done[/]" if t["done"] else "[dim]to do[/]"
-        last = f"{t['last_status']} {t['last_score']:g}%" if t["last_status"] else "-"
-        name = f"{t['scenario']} ({t['level']})" if t["level"] else t["scenario"]
-        table.add_row(str(t["number"]), f"{t['weight']}%", mark, name, last)
-    out.print(table)
+    print_rows(tasks, as_json=False, title=f"mock exam: {len(tasks)} tasks, {duration(remaining)} of "
+                                          f"{duration(exam['minutes'] * 60)} left",
+               columns=("task", "weight", "", "scenario", "last graded"), empty="No tasks.", heading=3,
+               cells=lambda t: (str(t["number"]), f"{t['weight']}%",
+                                Text("done", style="green") if t["done"] else Text("to do", style="dim"),
+                                f"{t['scenario']} ({t['level']})" if t["level"] else t["scenario"],
+                                f"{t['last_status']} {t['last_score']:g}%" if t["last_status"] else "-"))
     done = [t for t in tasks if t["done"]]
     out.print(f"{len(done)} of {len(tasks)} done ({sum(t['weight'] for t in done)}% of the weight) "
               "as of the last 'drills exam check'.", soft_wrap=True)
@@ -259,7 +256,7 @@ def status(context_flag: str | None, as_json: bool) -> int:
 def task(number: int, context_flag: str | None) -> int:
     """Show task NUMBER; inside 'drills shell --exam', also switch the shell to its namespace."""
     from drills.shell import switch_exam_task
-    from drills.ui import out
+    from drills.ui import assemble, out, print_command, print_plain
     store, exam = _exam_of(context_flag)
     context = exam["context"]
     if _remaining(exam) <= 0:
@@ -273,15 +270,15 @@ def task(number: int, context_flag: str | None) -> int:
     record = records[number - 1]
     plan = plan_for(record.identity())
     weight = _weights(records)[number - 1]
-    out.rule(f"Task {number} of {len(records)} ({weight}% of the exam) · namespace {plan.namespace}")
-    out.print(plan.task)
+    out.rule(assemble(f"Task {number} of {len(records)} ({weight}% of the exam) · namespace {plan.namespace}"))
+    print_plain(plan.task)
     out.rule()
     if switch_exam_task(exam["id"], record):
-        out.print(f"This shell now works in namespace {plan.namespace} (context {context}).")
+        out.print(assemble(f"This shell now works in namespace {plan.namespace} (context {context})."))
     else:
         out.print("Work there with:")
-        out.print(f"kubectl config use-context {context}", soft_wrap=True)
-        out.print(f"kubectl config set-context --current --namespace {plan.namespace}", soft_wrap=True)
+        print_command(f"kubectl config use-context {context}")
+        print_command(f"kubectl config set-context --current --namespace {plan.namespace}")
     return 0
 
 

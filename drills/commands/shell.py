@@ -31,7 +31,7 @@ def command(drill: str | None, exam_mode: bool, context_flag: str | None) -> int
     from drills import shell
     from drills.config import chosen_context, home
     from drills.errors import NoActiveDrill, NoCluster, UsageError
-    from drills.ui import out
+    from drills.ui import assemble, out
 
     if shell.state_dir() is not None:
         raise UsageError("this is already a drills shell", "type 'exit' first, then 'drills shell' again")
@@ -73,7 +73,7 @@ def command(drill: str | None, exam_mode: bool, context_flag: str | None) -> int
         shell.rc_path(kind, folder).write_text(shell.rc_text(kind, python))
         env = shell.shell_env(dict(os.environ), kind, folder, record.context, home(), python)
         what = (f"mock exam, task 1 of {len(records)}" if exam else record.scenario)
-        out.print(f"drills shell ({what}): namespace {record.namespace} on context {record.context}.",
+        out.print(assemble(f"drills shell ({what}): namespace {record.namespace} on context {record.context}."),
                   soft_wrap=True)
         out.print("k = kubectl (with completion), $do = --dry-run=client -o yaml, "
                   "$now = --force --grace-period 0. 'exit' leaves; the clock keeps running.", soft_wrap=True)
@@ -97,7 +97,7 @@ def _run(argv: list[str], env: dict[str, str]) -> None:
 
 def _say_goodbye(store, drill_id: int, exam: dict | None) -> None:
     from drills.store import parse_iso, utcnow
-    from drills.ui import clock_line, duration, out
+    from drills.ui import assemble, clock_text, duration, out
     if exam:
         current = store.open_exam(exam["context"])
         left = exam["minutes"] * 60 - (utcnow() - parse_iso(exam["started_at"])).total_seconds()
@@ -111,12 +111,12 @@ def _say_goodbye(store, drill_id: int, exam: dict | None) -> None:
                       "'drills shell --exam' re-enters.", soft_wrap=True)
         return
     record = store.drill(drill_id)
+    clock = clock_text(record.elapsed_seconds(), record.target_minutes)
     if record.solved_at:
-        out.print(f"Left the drills shell. {record.scenario} is solved "
-                  f"({clock_line(record.elapsed_seconds(), record.target_minutes)}).", soft_wrap=True)
+        out.print(assemble("Left the drills shell. ", (record.scenario, "bold"), " is solved (") + clock + ").",
+                  soft_wrap=True)
     elif record.ended_at:
-        out.print(f"Left the drills shell. {record.scenario} has ended.", soft_wrap=True)
+        out.print(assemble("Left the drills shell. ", (record.scenario, "bold"), " has ended."), soft_wrap=True)
     else:
-        out.print(f"Left the drills shell. {record.scenario} is still running "
-                  f"({clock_line(record.elapsed_seconds(), record.target_minutes)}); "
-                  "'drills shell' re-enters, 'drills check' grades.", soft_wrap=True)
+        out.print(assemble("Left the drills shell. ", (record.scenario, "bold"), " is still running (") + clock
+                  + "); 'drills shell' re-enters, 'drills check' grades.", soft_wrap=True)

@@ -205,10 +205,10 @@ def test_exam_prompt_shows_task_number_and_exam_clock_then_time_up_then_score(tm
     folder = _state(tmp_path, second, exam_id)
     at = started + timedelta(minutes=43, seconds=10)
     assert shell.prompt_line(_db(store), folder, at) == (
-        "[task 2/2 selector-mismatch 43:10/120:00] drill-b-2", False)
+        "[task 2/2 selector-mismatch 43:10/2:00:00] drill-b-2", False)
     store.mark_solved(first, iso(at))
     assert shell.prompt_line(_db(store), _state(tmp_path, first, exam_id, "other"), at)[0].startswith(
-        "[task 1/2 selector-mismatch solved 43:10/120:00]")
+        "[task 1/2 selector-mismatch solved 43:10/2:00:00]")
     assert shell.prompt_line(_db(store), folder, started + timedelta(minutes=120)) == (
         "[exam time is up] drill-b-2", True)
     store.end_exam(exam_id, 72.5, iso(utcnow()))
@@ -306,3 +306,9 @@ def test_exam_task_switches_the_exam_shells_namespace_and_drill(capsys, monkeypa
 def test_started_at_round_trips():   # the prompt parses what the store writes
     moment = utcnow()
     assert abs((shell._parse(iso(moment)) - parse_iso(iso(moment))).total_seconds()) == 0
+
+
+def test_prompt_clock_reads_like_drills_durations():
+    from drills.ui import duration
+    for seconds in (0, 59, 61, 3599, 3600, 7200, 7325, 90000):
+        assert shell._clock(seconds) == duration(seconds)

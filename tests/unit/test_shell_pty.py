@@ -116,7 +116,7 @@ def test_the_exam_terminal_for_a_mock_exam_switches_tasks(learner):
                      "params": {**IDENTITY["params"], "fault": "key"}}, "kind-drills", 4, iso(utcnow()),
                     exam_id=exam_id)
     child = spawn(env, "--exam")
-    assert re.fullmatch(r"\[task 1/2 selector-mismatch 0:\d\d/120:00", prompt_start(child))
+    assert re.fullmatch(r"\[task 1/2 selector-mismatch 0:\d\d/2:00:00", prompt_start(child))
     output = typed(child, "drills exam task 2")
     assert "This shell now works in namespace drill-selector-mismatch-3" in output
     assert child.match.group(1) == "drill-selector-mismatch-3"
