@@ -132,7 +132,7 @@ class SeedNode(pytest.Collector):
                     f"its recording failed: {row['error']} -- re-record: {item.command}")))
             elif owed and row is None:
                 item.add_marker(pytest.mark.xfail(strict=True, reason=(
-                    f"recordings owed ({owed}) -- record: {item.command}")))
+                    f"recordings owed ({self.recs.root.name}/{OWED}) -- record: {item.command}")))
             yield item
         prefix = R.stem(self.seed, self.level, "")
         for row_key, row in sorted(self.recs.rows(self.scenario.id).items()):

@@ -1,7 +1,7 @@
 """The cluster-facing verbs end to end against a fake runtime that returns real-shaped bundles.
 
 The fake stands in for drills.cluster only; rendering, judging, the store and
-the CLI are the real ones. The bundles are the recorded ones in tests/fixtures.
+the CLI are the real ones. The bundles are the recorded ones in tests/fixtures/recorded/.
 """
 from __future__ import annotations
 
@@ -15,10 +15,14 @@ import drills.cluster as cluster
 from drills.cli import main
 from drills.errors import ClusterUnreachable, ExitCode
 from drills.store import Store, iso, utcnow
-from tests.fixtures.bundles import BUNDLES, load
+from tests.fixtures.recordings import RECORDED
 
-BROKEN = BUNDLES / "selector-mismatch" / "broken-FAILED.json"
-FIXED = BUNDLES / "selector-mismatch" / "reference-PASSED.json"
+BROKEN = RECORDED / "selector-mismatch" / "seed1-broken.json"
+FIXED = RECORDED / "selector-mismatch" / "seed1-reference.json"
+
+
+def load(path):
+    return json.loads(path.read_text())
 
 
 class FakeRuntime:

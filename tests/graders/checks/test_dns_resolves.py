@@ -1,0 +1,33 @@
+"""dns.resolves: a name resolves to a Service's ClusterIP, the Ready pod IPs, or a CNAME."""
+import pytest
+
+from drills.graders.registry import ERROR, FAIL
+from tests.graders.kit import expect, expect_on, named, recorded
+
+NAME = "dns.resolves"
+
+
+@pytest.mark.parametrize("label, fragments", [
+    ("dns-cross-namespace/reference-PASSED", ["DNS name {svc_name}.{namespace}.svc.cluster.local",
+                                              "the ClusterIP of Service {svc_name}"]),
+    ("externalname-alias/reference-PASSED", ["a CNAME to {ext_host}", "CNAME {ext_host}"]),
+    ("headless-statefulset/reference-PASSED", ["the IPs of the Ready pods of StatefulSet {app}"]),
+    ("externalname-alias/broken-FAILED", ["a CNAME to {ext_host}", "CNAMEs"]),
+    ("externalname-alias/alias-under-other-name-FAILED", ["no answer: {svc_name}.{namespace}.svc.cluster.local: NXDOMAIN"]),
+    ("headless-statefulset/broken-FAILED", ["no answer"]),
+    ("headless-statefulset/expose-one-pod-FAILED", ["Ready pod IPs are"]),
+    ("externalname-alias/infra-error-ERROR", ["the probe could not run"]),
+])
+def test_recorded_input(label, fragments):
+    expect(NAME, label, *fragments)
+
+
+def test_an_address_other_than_the_cluster_ip_fails():
+    b = recorded("dns-cross-namespace", "reference")
+    named(b, "services", "billing")["spec"]["clusterIPs"] = ["198.19.0.99"]
+    expect_on(NAME, b, FAIL, "the ClusterIP is 198.19.0.99")
+
+
+def test_an_unknown_expectation_is_the_scenarios_bug():
+    expect_on(NAME, recorded("dns-cross-namespace", "reference"), ERROR, "the scenario asks for 'srv'",
+              expect="srv")
