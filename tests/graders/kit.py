@@ -67,13 +67,6 @@ def split_case(label: str) -> tuple[str, str, str, int]:
     return scenario, case, STATUS_OF[outcome], seed
 
 
-def verdict_for(label: str, name: str | None = None) -> tuple[Verdict, str, dict]:
-    """(verdict of the check instance on the recorded input, expected status, bundle)."""
-    scenario, case, status, seed = split_case(label)
-    b = recorded(scenario, case, seed)
-    return run(name, b), status, b
-
-
 def assert_message(v: Verdict, *fragments: str) -> None:
     """A verdict names its subject, what was expected and what was observed."""
     assert v.subject and v.expected and v.observed, v
@@ -134,11 +127,7 @@ def expect(name: str, label: str, *fragments: str, **overrides) -> tuple[Verdict
     the drill's parameters and namespace as `{app}`, `{namespace}`..."""
     scenario, case, status, seed = split_case(label)
     b = recorded(scenario, case, seed)
-    v = run(name, b, **overrides)
-    assert v.status == status, f"{label}: {v.status}: {v.subject}: expected {v.expected}; observed {v.observed}"
-    values = {**b["drill"]["params"], "namespace": b["drill"]["namespace"]}
-    assert_message(v, *(f.format(**values) for f in fragments))
-    return v, b
+    return expect_on(name, b, status, *fragments, **overrides), b
 
 
 def expect_on(name: str, b: dict, status: str, *fragments: str, **overrides) -> Verdict:

@@ -1,12 +1,13 @@
 """The cluster-facing verbs end to end against a fake runtime that returns real-shaped bundles.
 
 The fake stands in for drills.cluster only; rendering, judging, the store and
-the CLI are the real ones. The bundles are the recorded ones in tests/fixtures/recorded/.
+the CLI are the real ones. The bundles are the recorded ones in tests/fixtures.
 """
 from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -15,13 +16,12 @@ import drills.cluster as cluster
 from drills.cli import main
 from drills.errors import ClusterUnreachable, ExitCode
 from drills.store import Store, iso, utcnow
-from tests.fixtures.recordings import RECORDED
-
+RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "recorded"
 BROKEN = RECORDED / "selector-mismatch" / "seed1-broken.json"
 FIXED = RECORDED / "selector-mismatch" / "seed1-reference.json"
 
 
-def load(path):
+def load(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
