@@ -197,6 +197,7 @@ def main() -> int:
             for n, ((p, i, line, what), killed) in enumerate(results, 1):
                 if not killed:
                     survivors.append(f"{p.relative_to(ROOT)}:{line} #{i} {what}")
+                    print(f"\rsurvived: {survivors[-1]}")
                 print(f"\r{n}/{len(todo)} mutants, {len(survivors)} survived", end="", flush=True)
         finally:
             if pool:
@@ -204,8 +205,6 @@ def main() -> int:
     finally:
         shutil.rmtree(copy_root, ignore_errors=True)
     print()
-    for s in survivors:
-        print(f"survived: {s}")
     killed = len(todo) - len(survivors)
     score = 100.0 * killed / len(todo) if todo else 0.0
     print(f"mutation score of graders/: {killed}/{len(todo)} killed = {score:.1f} % "

@@ -91,8 +91,12 @@ def named(b: dict, kind: str, name: str) -> dict:
 
 
 def pods_of(b: dict, app: str) -> list[dict]:
-    """Live (not terminating) pods whose name shows they belong to workload `app`."""
-    return sorted((p for p in b["objects"]["pods"] if p["metadata"]["name"].startswith(f"{app}-")
+    """Live (not terminating) pods whose name shows they belong to workload `app`:
+    <app>-<template hash>-<suffix> (Deployment) or <app>-<ordinal> (StatefulSet)."""
+    def owner(name: str) -> str:
+        head, _, last = name.rpartition("-")
+        return head if last.isdigit() else name.rsplit("-", 2)[0]
+    return sorted((p for p in b["objects"]["pods"] if owner(p["metadata"]["name"]) == app
                    and not p["metadata"].get("deletionTimestamp")), key=lambda p: p["metadata"]["name"])
 
 
