@@ -28,3 +28,22 @@ def test_a_probe_on_another_port_fails_and_a_named_port_resolves():
     c["ports"][0]["name"] = "web"
     c["readinessProbe"]["httpGet"]["port"] = "web"
     expect_on(NAME, b, "PASS", "httpGet on {container_port}")
+
+
+def test_a_grpc_probe_counts_and_an_unknown_handler_does_not():
+    b = recorded("notready-pods", "reference")
+    c = container(named(b, "deployments", "billing"))
+    c["readinessProbe"] = {"grpc": {"port": 9376}, "periodSeconds": 1}
+    expect_on(NAME, b, "PASS", "{app}: grpc on {container_port}")
+    c["readinessProbe"] = {"periodSeconds": 1}
+    expect_on(NAME, b, FAIL, "readiness probe became other")
+    c["readinessProbe"] = {"httpGet": {"path": "/", "port": "nosuchname"}}
+    expect_on(NAME, b, FAIL, "checks port None, not the served port {container_port}")
+
+
+def test_a_workload_the_plan_does_not_deploy_cannot_decide():
+    b = recorded("notready-pods", "reference")
+    b["objects"]["deployments"].append(dict(named(b, "deployments", "billing"),
+                                            metadata={**named(b, "deployments", "billing")["metadata"],
+                                                      "name": "extra"}))
+    expect_on(NAME, b, "ERROR", "the plan deploys no Deployment extra", workload="extra")

@@ -32,3 +32,21 @@ def test_each_kept_aspect_is_compared():
 def test_an_unknown_aspect_is_the_scenarios_bug():
     expect_on(NAME, recorded("selector-mismatch", "reference"), ERROR, "unknown aspect(s) colour",
               keep=["colour"])
+
+
+def test_the_readiness_and_command_aspects_ignore_api_defaults_only():
+    b = recorded("selector-mismatch", "reference")   # the API added scheme: HTTP the plan leaves out
+    expect_on(NAME, b, "PASS", "readiness as deployed", keep=["readiness"])
+    c = container(named(b, "deployments", "billing"))
+    c["readinessProbe"]["httpGet"]["path"] = "/other"
+    expect_on(NAME, b, FAIL, "changed readiness", keep="readiness")
+    c["command"] = ["sh", "-c", "sleep 1"]
+    expect_on(NAME, b, FAIL, "changed command", keep=["command"])
+
+
+def test_a_workload_the_plan_does_not_deploy_cannot_decide():
+    b = recorded("selector-mismatch", "reference")
+    extra = dict(named(b, "deployments", "billing"))
+    extra["metadata"] = {**extra["metadata"], "name": "extra"}
+    b["objects"]["deployments"].append(extra)
+    expect_on(NAME, b, ERROR, "the plan deploys no Deployment extra", workload="extra")

@@ -31,3 +31,25 @@ def test_an_address_other_than_the_cluster_ip_fails():
 def test_an_unknown_expectation_is_the_scenarios_bug():
     expect_on(NAME, recorded("dns-cross-namespace", "reference"), ERROR, "the scenario asks for 'srv'",
               expect="srv")
+
+
+def test_a_headless_service_gives_no_cluster_ip_to_resolve_to():
+    b = recorded("dns-cross-namespace", "reference")
+    spec = named(b, "services", "billing")["spec"]
+    spec["clusterIP"], spec["clusterIPs"] = "None", ["None"]
+    expect_on(NAME, b, FAIL, "Service billing is headless (clusterIP None); the name gives pod IPs")
+
+
+def test_the_namespace_looked_up_from_is_named():
+    b = recorded("dns-cross-namespace", "reference")
+    (key,) = [k for k in b["probes"] if k.startswith("dns:")]
+    for a in b["probes"][key]["attempts"]:
+        a.update(outcome="nxdomain", detail="NXDOMAIN", addresses=[])
+    v = expect_on(NAME, b, FAIL, "no answer (looked up from namespace {namespace}-client): NXDOMAIN")
+    assert "nslookup" in v.hint
+
+
+def test_pod_ips_must_be_exactly_the_ready_pods():
+    b = recorded("headless-statefulset", "reference")
+    named(b, "pods", "billing-2")["status"]["conditions"] = [{"type": "Ready", "status": "False"}]
+    expect_on(NAME, b, FAIL, "Ready pod IPs are")
