@@ -1,6 +1,6 @@
 """Mutation score of graders/ against its tests (opt-in; minutes, not seconds).
 
-    python bench/bench_mutants.py [--jobs N] [--only PATTERN] [--list]
+    python bench/bench_mutants.py [--jobs N] [--only PATTERN] [--list] [--retest LOG]
 
 Each mutant changes one spot of one module in graders/ (inside a function): a comparison
 (== !=, < <=, > >=, in / not in, is / is not), `and`/`or`, a dropped `not`, True/False/None,
@@ -24,6 +24,7 @@ import copy
 import fnmatch
 import importlib.util
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -167,12 +168,18 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--only", default="*", help="glob over paths below graders/, e.g. 'checks/pods_*'")
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    parser.add_argument("--retest", type=Path, metavar="LOG",
+                        help="run again only the survivors printed by an earlier complete run (its output)")
     args = parser.parse_args()
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
     files = [p for p in sorted(GRADERS.rglob("*.py"))
              if fnmatch.fnmatch(p.relative_to(GRADERS).as_posix(), args.only)]
     todo = [(p, i, line, what) for p in files for i, line, what in mutants(p)]
+    total = len(todo)
+    if args.retest:
+        earlier = set(re.findall(r"survived: (\S+):\d+ #(\d+) ", args.retest.read_text()))
+        todo = [m for m in todo if (m[0].relative_to(ROOT).as_posix(), str(m[1])) in earlier]
     if args.list:
         for p, i, line, what in todo:
             print(f"{p.relative_to(ROOT)}:{line} #{i} {what}")
@@ -205,9 +212,9 @@ def main() -> int:
     finally:
         shutil.rmtree(copy_root, ignore_errors=True)
     print()
-    killed = len(todo) - len(survivors)
-    score = 100.0 * killed / len(todo) if todo else 0.0
-    print(f"mutation score of graders/: {killed}/{len(todo)} killed = {score:.1f} % "
+    killed = total - len(survivors)
+    score = 100.0 * killed / total if total else 0.0
+    print(f"mutation score of graders/: {killed}/{total} killed = {score:.1f} % "
           f"(goal 90 %) in {time.monotonic() - started:.0f} s")
     return 0
 
