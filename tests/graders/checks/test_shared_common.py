@@ -3,7 +3,7 @@ import pytest
 
 from drills.evidence import Evidence
 from drills.graders.checks import _common as C
-from tests.graders.kit import named, pods_of, plan_for, recorded, slices_of, without
+from tests.graders.kit import named, pods_of, plan_for, recorded, slices_of, terminating, without
 
 
 def evidence(b):
@@ -82,3 +82,16 @@ def test_a_slice_endpoint_without_target_ref_is_named_by_its_pods_ip():
     svc_port = named(b, "services", "billing")["spec"]["ports"][0]
     assert C.slice_endpoints(evidence(b), "billing", svc_port).ready == \
         {p["metadata"]["name"] for p in pods_of(b, "billing")}
+
+
+def test_a_terminating_pod_is_neither_ready_nor_running_nor_listed():
+    """Each guard on its own: pod_ready/pod_running refuse a terminating pod, and
+    Evidence.pods leaves it out unless asked for."""
+    from drills.evidence import pod_ready, pod_running
+    b = recorded("selector-mismatch", "reference")
+    pod = pods_of(b, "billing")[0]
+    assert pod_ready(pod) and pod_running(pod)
+    terminating(pod)
+    assert not pod_ready(pod) and not pod_running(pod)
+    ev = evidence(b)
+    assert pod not in ev.pods() and pod in ev.pods(include_terminating=True)
