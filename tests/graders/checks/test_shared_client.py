@@ -92,6 +92,7 @@ def test_service_name_parts():
     assert service_name_parts("web.ns.x.svc.cluster.local") is None
     assert service_name_parts(".ns.svc.cluster.local") is None
     assert service_name_parts("web.ns.cluster.local") is None
+    assert service_name_parts("web.ns.svc.cluster.locax") is None   # same length, another domain
 
 
 def test_service_for_needs_the_service_in_that_namespace():

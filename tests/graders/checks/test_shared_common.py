@@ -95,3 +95,21 @@ def test_a_terminating_pod_is_neither_ready_nor_running_nor_listed():
     assert not pod_ready(pod) and not pod_running(pod)
     ev = evidence(b)
     assert pod not in ev.pods() and pod in ev.pods(include_terminating=True)
+
+
+def test_an_endpoints_subset_for_another_port_name_does_not_count():
+    b = recorded("selector-mismatch", "reference")
+    svc_port = dict(named(b, "services", "billing")["spec"]["ports"][0], name="http")
+    found = C.endpoints_object(evidence(b), "billing", svc_port)
+    assert found.ready == set() and found.numbers == set()
+
+
+def test_a_workload_without_replicas_anywhere_wants_one_pod():
+    b = recorded("selector-mismatch", "reference")
+    plan = plan_for(b)
+    manifests = [dict(o, spec={k: v for k, v in o["spec"].items() if k != "replicas"})
+                 if o["kind"] == "Deployment" else o for o in plan.manifests]
+    named(b, "deployments", "billing")["spec"].pop("replicas")
+    ev = Evidence(b, planned=manifests)
+    wl = C.require_workload(ev, "billing", "Deployment", "s", "e")
+    assert C.expected_replicas(ev, wl, None) == 1
