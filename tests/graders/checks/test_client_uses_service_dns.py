@@ -66,3 +66,11 @@ def test_a_value_from_a_config_map_is_left_to_readiness():
 def test_without_services_it_cannot_decide():
     expect_on(NAME, without(recorded("dns-cross-namespace", "reference"), "services"), ERROR,
               "the evidence holds no services")
+
+
+def test_a_name_that_resolves_to_another_service_says_which():
+    b = with_target("http://billing:8000/")
+    twin = dict(named(b, "services", "billing"))
+    twin["metadata"] = {**twin["metadata"], "namespace": "drill-dns-cross-namespace-1-client"}
+    b["objects"]["services"].append(twin)
+    expect_on(NAME, b, FAIL, "it resolves to Service billing of namespace {namespace}-client")

@@ -97,6 +97,8 @@ def test_exclusion_names_the_rule_that_keeps_a_node_out():
     by_name = {"matchFields": [{"key": "metadata.name", "operator": "NotIn", "values": ["n1"]}]}
     assert exclusion(affinity(by_name), node("n2")) is None
     assert "metadata.name NotIn [n1]" in exclusion(affinity(by_name), node("n1"))
+    other_field = {"matchFields": [{"key": "spec.unschedulable", "operator": "Exists"}]}
+    assert "spec.unschedulable Exists" in exclusion(affinity(other_field), node("n1"))
 
 
 def test_a_pod_on_the_node_that_is_not_ready_is_named_with_its_phase():

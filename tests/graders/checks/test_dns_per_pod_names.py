@@ -27,3 +27,14 @@ def test_a_name_answering_with_another_pods_ip_fails():
 def test_zero_replicas_is_the_scenarios_bug():
     expect_on(NAME, recorded("headless-statefulset", "reference"), ERROR, "the scenario asks for 0 pods",
               replicas=0)
+
+
+def test_only_a_pod_that_is_not_ready_is_blamed_on_readiness():
+    b = recorded("headless-statefulset", "reference")
+    key = "dns:billing-1.billing-hl.drill-headless-statefulset-1.svc.cluster.local"
+    for a in b["probes"][key]["attempts"]:
+        a.update(outcome="nxdomain", detail=None, addresses=[])
+    v = expect_on(NAME, b, FAIL, "billing-1.billing-hl.{namespace}.svc.cluster.local: nxdomain")
+    assert "is not Ready" not in v.observed
+    named(b, "pods", "billing-1")["status"]["conditions"] = [{"type": "Ready", "status": "False"}]
+    expect_on(NAME, b, FAIL, "(pod billing-1 is not Ready; only Ready pods are published)")

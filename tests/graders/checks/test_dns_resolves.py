@@ -53,3 +53,8 @@ def test_pod_ips_must_be_exactly_the_ready_pods():
     b = recorded("headless-statefulset", "reference")
     named(b, "pods", "billing-2")["status"]["conditions"] = [{"type": "Ready", "status": "False"}]
     expect_on(NAME, b, FAIL, "Ready pod IPs are")
+
+
+def test_without_a_service_argument_the_name_says_which_service():
+    b = recorded("dns-cross-namespace", "reference")
+    expect_on(NAME, b, "PASS", "the ClusterIP of Service billing.{namespace}.svc.cluster.local", service=None)
