@@ -25,3 +25,11 @@ def test_case_and_a_trailing_dot_do_not_matter_but_the_host_does():
     expect_on(NAME, b, PASS, "ExternalName {ext_host}")
     svc["spec"]["externalName"] = "{wrong_host}".format(**b["drill"]["params"])
     expect_on(NAME, b, FAIL, "externalName {wrong_host}, so DNS sends clients to {wrong_host}")
+
+
+def test_a_headless_service_is_not_an_alias_either():
+    b = recorded("externalname-alias", "broken")
+    spec = named(b, "services", "billing-db")["spec"]
+    spec["clusterIP"] = "None"
+    v = expect_on(NAME, b, FAIL, "type ClusterIP")
+    assert "which DNS returns" not in v.observed

@@ -22,3 +22,9 @@ def test_recorded_input(label, fragments):
 def test_a_nodeport_outside_the_range_is_the_scenarios_bug(demanded):
     expect_on(NAME, recorded("missing-nodeport", "reference"), ERROR, "outside 30000-32767",
               node_port=demanded)
+
+
+@pytest.mark.parametrize("edge", [30000, 32767])
+def test_the_edges_of_the_range_are_valid_demands(edge):
+    expect_on(NAME, recorded("missing-nodeport", "reference"), "FAIL", f"type NodePort with nodePort {edge}",
+              node_port=edge)
