@@ -41,7 +41,7 @@ def command(evidence_files: tuple[str, ...], namespaces: tuple[str, ...], contex
             raise UsageError(f"no drill namespaces on context {session.context}",
                              "the learner starts one with 'drills start <scenario>'")
         for drill in found:
-            _, report = grade_live(session, plan_for(drill["identity"]))
+            _, report = grade_live(session, plan_for(drill["identity"]), drill.get("scenario_hash"))
             reports.append(report)
     if as_json:
         from drills.ui import print_json

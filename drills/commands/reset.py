@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from drills.commands._common import connect, context_option, open_store, pick_drill, plan_for
+from drills.commands._common import connect, context_option, drill_plan, open_store, pick_drill
 from drills.errors import UsageError
 
 
@@ -13,8 +13,8 @@ from drills.errors import UsageError
 @context_option
 def command(drill: str | None, all_drills: bool, context_flag: str | None) -> int:
     """Delete a drill's namespace (or all of them with --all) and wait until gone."""
-    from drills.cluster import reset_drills
     from drills.config import chosen_context
+    from drills.lifecycle import reset
     from drills.ui import err, out
     if drill and all_drills:
         raise UsageError("name a drill or pass --all, not both", "see 'drills reset --help'")
@@ -25,9 +25,11 @@ def command(drill: str | None, all_drills: bool, context_flag: str | None) -> in
     if all_drills:
         targets = None
     else:
-        targets = plan_for(records[0].identity()).namespaces
+        targets = drill_plan(records[0]).namespaces
+    # waits until the namespaces are gone and any cluster-wide restore took effect,
+    # so a start right after it always works
     with err.status("deleting drill namespaces") as spinner:
-        deleted = reset_drills(session, targets, wait=True, progress=spinner.update)
+        deleted = reset(session, targets, progress=spinner.update)
     for record in records:
         store.end(record.id)
     out.print(f"Deleted {len(deleted)} namespace(s){': ' + ', '.join(deleted) if deleted else ''}.")

@@ -12,18 +12,18 @@ from drills.render import SEED_MAX
 @click.option("--seed", type=click.IntRange(0, SEED_MAX), help="Reproduce a drill (default: random).")
 @click.option("--level", help="Difficulty level, for scenarios that declare levels.")
 @click.option("--watch", is_flag=True, help="Keep a live clock and stop it the moment the fix works.")
+@click.option("--timings", "show_timings", is_flag=True,
+              help="Print how long each phase of the start took.")
 @context_option
 def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
-            context_flag: str | None) -> int:
+            show_timings: bool, context_flag: str | None) -> int:
     """Start a drill: deploy the broken setup and print the task."""
-    from drills import catalog
+    from drills import lifecycle
+    from drills.cluster.start import Timings
     from drills.config import chosen_context
-    from drills.graders.judge import validate_plan
-    from drills.render import random_seed, render
     from drills.ui import err, out
 
-    plan = render(catalog.get(scenario_id), random_seed() if seed is None else seed, level=level)
-    validate_plan(plan)
+    plan = lifecycle.prepare(scenario_id, seed, level)
     store = open_store()   # fail on a broken store before touching the cluster
     context, explicit = chosen_context(context_flag)
 
@@ -34,11 +34,10 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
             cluster.cluster_up(progress=spinner.update)
         session = connect(context_flag)
         spinner.update(f"starting {plan.scenario} (seed {plan.seed})")
-        result = cluster.start_drill(session, plan, progress=lambda phase: spinner.update(phase))
-    for stale in store.open_drills(context):
-        if stale.namespace == plan.namespace:   # its namespace was deleted by hand: close it
-            store.end(stale.id)
-    record_id = store.add_drill(plan.identity(), context, plan.target_minutes, result["verified_at"])
+        timings = Timings()
+        record_id, result = lifecycle.start(store, session, plan, spinner.update, timings)
+    if show_timings:
+        print_timings(result["timings"])
 
     out.rule(f"[bold]{plan.title}[/]")
     out.print(plan.task)
@@ -52,3 +51,12 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
         from drills.commands.watch import watch_drill
         return watch_drill(store, store.drill(record_id), plan, session)
     return 0
+
+
+def print_timings(timings: dict[str, float]) -> None:
+    from drills.ui import err
+    total = 0.0
+    for phase, seconds in timings.items():
+        total += seconds
+        err.print(f"  {phase:<24} {seconds:6.2f} s   (at {total:6.2f} s)")
+    err.print(f"  {'total':<24} {total:6.2f} s")

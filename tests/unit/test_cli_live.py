@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -15,10 +16,13 @@ import drills.cluster as cluster
 from drills.cli import main
 from drills.errors import ClusterUnreachable, ExitCode
 from drills.store import Store, iso, utcnow
-from tests.fixtures.bundles import BUNDLES, load
+RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "recorded"
+BROKEN = RECORDED / "selector-mismatch" / "seed1-broken.json"
+FIXED = RECORDED / "selector-mismatch" / "seed1-reference.json"
 
-BROKEN = BUNDLES / "selector-mismatch" / "broken-FAILED.json"
-FIXED = BUNDLES / "selector-mismatch" / "reference-PASSED.json"
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text())
 
 
 class FakeRuntime:
@@ -45,12 +49,15 @@ class FakeRuntime:
         self.calls.append(("cluster_up",))
         self.exists = True
 
-    def start_drill(self, session, plan, progress=lambda p: None):
+    def start_drill(self, session, plan, progress=lambda p: None, *, verify, timings=None,
+                    annotations=None):
         self.calls.append(("start", plan.namespace))
+        self.verify, self.annotations = verify, annotations
         progress("verifying fault")
-        return {"namespace": plan.namespace, "verified_at": iso(utcnow()), "bundle": {}}
+        return {"namespace": plan.namespace, "verified_at": iso(utcnow()), "bundle": {},
+                "timings": {"namespace": 0.1, "apply": 0.2}}
 
-    def collect_evidence(self, session, plan, probes, api_only=False):
+    def collect_evidence(self, session, plan, probes, api_only=False, **options):
         self.calls.append(("collect", plan.namespace, api_only))
         bundle = copy.deepcopy(self.bundles[0] if len(self.bundles) == 1 else self.bundles.pop(0))
         bundle["collected_at"] = iso(utcnow())

@@ -109,7 +109,8 @@ def fake_kubectl(tmp_path, monkeypatch):
         f"python3 -c 'import json,os,sys; print(json.dumps([sys.argv[1:], os.environ.get(\"KUBECONFIG\")]))' "
         f"\"$@\" >> {log}\n"
         "case \"$*\" in *fail-me*) echo 'Error from server (NotFound): services \"x\" not found' >&2;"
-        " exit 1;; esac\n")
+        " exit 1;; esac\n"
+        f"case \"$*\" in *'-f -'*) cat >> {log}.stdin; echo --- >> {log}.stdin;; esac\n")
     script.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
     return lambda: [json.loads(line) for line in log.read_text().splitlines()]
@@ -155,14 +156,22 @@ def test_without_kubectl_the_install_hint_is_given(fake, monkeypatch, tmp_path):
     assert "kubernetes.io/docs/tasks/tools" in caught.value.hint
 
 
-def test_apply_steps_go_into_the_drill_namespace(fake):
+def test_apply_steps_run_kubectl_apply_as_a_learner_would(fake, fake_kubectl, tmp_path):
     import yaml
     fixed = service(selector={"app": "web"})
-    M.apply_fix(Session(fake), make_plan(MAIN), fix({"apply": yaml.safe_dump(fixed)},
-                                                    {"wait": "0.01"}))
-    stored = fake.objects[("services", MAIN, "web")]
-    assert stored["spec"]["selector"] == {"app": "web"}
-    assert stored["metadata"]["namespace"] == MAIN
+    client = {**service(name="client"), "metadata": {"name": "client", "namespace": f"{MAIN}-client"}}
+    plan = make_plan(MAIN, extra={"client": f"{MAIN}-client"})
+    M.apply_fix(Session(fake), plan, fix({"apply": yaml.safe_dump_all([fixed, client])},
+                                         {"wait": "0.01"}))
+    calls = fake_kubectl()
+    # client-side `kubectl apply -f -`, one call per namespace; never drills' own server-side apply
+    assert [c[0][4:] for c in calls] == [["-n", MAIN, "apply", "-f", "-"],
+                                        ["-n", f"{MAIN}-client", "apply", "-f", "-"]]
+    sent = [d for d in yaml.safe_load_all((tmp_path / "kubectl.log.stdin").read_text()) if d]
+    assert [(d["metadata"]["name"], d["metadata"]["namespace"]) for d in sent] == [
+        ("web", MAIN), ("client", f"{MAIN}-client")]
+    assert sent[0]["spec"]["selector"] == {"app": "web"}
+    assert not [c for c in fake.calls if c[0] == "apply"]
 
 
 def test_apply_steps_cannot_reach_outside_the_drill(fake):
