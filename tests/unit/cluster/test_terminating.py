@@ -167,8 +167,9 @@ def test_the_reset_verb_waits_with_a_spinner(monkeypatch, capsys):
     from drills.cli import main
     from tests.unit.test_cli_live import FakeRuntime
     fake = FakeRuntime(monkeypatch)
+    from drills.lifecycle import prepare
     from drills.store import Store, iso, utcnow
-    plan = make_plan(NS)
+    plan = prepare("selector-mismatch", 7)
     Store().add_drill(plan.identity(), "kind-drills", 4, iso(utcnow()))
     import drills.cluster as cluster
     waits = []
@@ -178,8 +179,6 @@ def test_the_reset_verb_waits_with_a_spinner(monkeypatch, capsys):
         progress("waiting until they are gone")
         return list(namespaces or [])
     monkeypatch.setattr(cluster, "reset_drills", reset_drills)
-    monkeypatch.setattr("drills.commands._common.drill_plan", lambda record: plan)
-    monkeypatch.setattr("drills.commands.reset.drill_plan", lambda record: plan)
     assert main(["reset"]) == 0
-    assert waits == [True]
+    assert waits == [True] and Store().open_drills() == []
     assert fake is not None
