@@ -193,3 +193,43 @@ def reset(session, namespaces: list[str] | None, progress: Progress = _quiet,
     restore has taken effect."""
     from drills import cluster
     return cluster.reset_drills(session, namespaces, wait=wait, progress=progress)
+
+
+# --- fixes (the e2e suite, record mode and the benchmarks) --------------------------------
+
+SETTLE_MIN_S = 10.0       # a wrong fix must stay wrong this long after its rollout...
+SETTLE_STREAK = 3         # ...and give this many identical verdicts in a row
+SETTLE_TIMEOUT_S = 90.0
+
+
+def apply_fix(session, plan, fix) -> None:
+    """Run a declared fix's steps as a learner would (drills.cluster.apply_fix)."""
+    from drills import cluster
+    cluster.apply_fix(session, plan, fix)
+
+
+def verdict(report) -> tuple[str, str | None]:
+    return report.status, report.diagnosis.name if report.diagnosis else None
+
+
+def settle(session, plan, *, min_seconds: float = SETTLE_MIN_S, streak: int = SETTLE_STREAK,
+           timeout: float = SETTLE_TIMEOUT_S, poll: float = 1.0,
+           clock: Callable[[], float] | None = None, pause: Callable[[float], None] | None = None):
+    """Grade until the verdict settles: `streak` identical verdicts in a row, and
+    (unless they are PASS: a fix that works keeps working) at least `min_seconds`
+    after the fix landed, so a wrong fix is judged once it stays wrong. Gives up
+    after `timeout`. Returns (bundle, report, verdicts seen)."""
+    import time
+    clock = clock or time.monotonic
+    pause = pause or time.sleep
+    landed = clock()
+    seen: list[tuple[str, str | None]] = []
+    while True:
+        bundle, report = grade(session, plan)
+        seen.append(verdict(report))
+        same = len(seen) >= streak and len(set(seen[-streak:])) == 1
+        if same and (report.status == "PASS" or clock() - landed >= min_seconds):
+            return bundle, report, seen
+        if clock() - landed >= timeout:
+            return bundle, report, seen
+        pause(poll)

@@ -14,3 +14,10 @@ def isolated_home(tmp_path_factory, monkeypatch, request):
     monkeypatch.delenv("DRILLS_IMAGE", raising=False)
     monkeypatch.delenv("DRILLS_CONTEXT", raising=False)
     return home
+
+
+def pytest_addoption(parser):
+    # declared here so pytest knows it at start-up; used by tests/e2e/conftest.py
+    parser.addoption("--record", metavar="DIR", default=None,
+                     help="with -m cluster: save every collected bundle and its verdict under DIR "
+                          "in the format of tests/fixtures/recorded/ (merged into DIR/INDEX.json)")

@@ -178,8 +178,6 @@ def rollout_target(plan: Any, argument: str, where: str) -> tuple[str, str]:
 def new_pods_running(api: Any, namespace: str, name: str) -> tuple[bool, str]:
     """Whether the Deployment's controller acted on its latest spec and its newest
     ReplicaSet has a running pod, Ready or not (what a wrong fix leaves behind too)."""
-    from drills.cluster.collect import pod_running
-
     deployment = api.get("deployments", name, namespace)
     if deployment is None:
         return False, f"Deployment {namespace}/{name} does not exist"
@@ -200,9 +198,17 @@ def new_pods_running(api: Any, namespace: str, name: str) -> tuple[bool, str]:
             if any(ref.get("uid") == uid for ref in (p.get("metadata") or {}).get("ownerReferences") or [])]
     if not (deployment.get("spec") or {}).get("replicas", 1):
         return True, "scaled to zero"
-    if any(pod_running(p)[0] for p in pods):
+    if any(container_started(p) for p in pods):
         return True, "a pod of the new ReplicaSet runs"
     return False, f"ReplicaSet {newest['metadata'].get('name')} has no running pod yet"
+
+
+def container_started(pod: dict) -> bool:
+    """A pod whose containers all run (Ready or not), not being deleted."""
+    if (pod.get("metadata") or {}).get("deletionTimestamp"):
+        return False
+    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+    return bool(statuses) and all((cs.get("state") or {}).get("running") is not None for cs in statuses)
 
 
 def wait_rollout_started(api: Any, plan: Any, argument: str, where: str,

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import click
 
-from drills.commands._common import connect, context_option, drill_plan, open_store, pick_drill
+from drills.commands._common import (connect, context_option, drill_plan, json_option, open_store,
+                                     pick_drill)
 from drills.errors import UsageError
 
 
@@ -11,7 +12,8 @@ from drills.errors import UsageError
 @click.argument("drill", required=False)
 @click.option("--all", "all_drills", is_flag=True, help="Delete every drill namespace on the context.")
 @context_option
-def command(drill: str | None, all_drills: bool, context_flag: str | None) -> int:
+@json_option
+def command(drill: str | None, all_drills: bool, context_flag: str | None, as_json: bool) -> int:
     """Delete a drill's namespace (or all of them with --all) and wait until gone."""
     from drills.config import chosen_context
     from drills.lifecycle import reset
@@ -32,5 +34,9 @@ def command(drill: str | None, all_drills: bool, context_flag: str | None) -> in
         deleted = reset(session, targets, progress=spinner.update)
     for record in records:
         store.end(record.id)
+    if as_json:
+        from drills.ui import print_json
+        print_json({"deleted": deleted, "ended": [r.id for r in records]})
+        return 0
     out.print(f"Deleted {len(deleted)} namespace(s){': ' + ', '.join(deleted) if deleted else ''}.")
     return 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from drills.commands._common import connect, context_option, open_store
+from drills.commands._common import connect, context_option, json_option, open_store
 from drills.render import SEED_MAX
 
 
@@ -15,14 +15,18 @@ from drills.render import SEED_MAX
 @click.option("--timings", "show_timings", is_flag=True,
               help="Print how long each phase of the start took.")
 @context_option
+@json_option
 def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
-            show_timings: bool, context_flag: str | None) -> int:
+            show_timings: bool, context_flag: str | None, as_json: bool) -> int:
     """Start a drill: deploy the broken setup and print the task."""
     from drills import lifecycle
     from drills.cluster.start import Timings
     from drills.config import chosen_context
     from drills.ui import err, out
 
+    if as_json and watch:
+        from drills.errors import UsageError
+        raise UsageError("--json and --watch do not go together", "use one of them")
     plan = lifecycle.prepare(scenario_id, seed, level)
     store = open_store()   # fail on a broken store before touching the cluster
     context, explicit = chosen_context(context_flag)
@@ -38,6 +42,14 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
         record_id, result = lifecycle.start(store, session, plan, spinner.update, timings)
     if show_timings:
         print_timings(result["timings"])
+    if as_json:
+        from drills.ui import print_json
+        record = store.drill(record_id)
+        print_json({"id": record_id, "scenario": plan.scenario, "seed": plan.seed, "level": plan.level,
+                    "namespace": plan.namespace, "namespaces": plan.namespaces, "context": context,
+                    "started_at": record.started_at, "target_minutes": plan.target_minutes,
+                    "task": plan.task, "timings": result["timings"]})
+        return 0
 
     out.rule(f"[bold]{plan.title}[/]")
     out.print(plan.task)

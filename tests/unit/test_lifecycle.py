@@ -141,3 +141,15 @@ def test_exam_start_opens_every_task_with_its_plan(capsys, fake):
     drills = Store().open_drills("kind-drills")
     assert len(drills) == 2 and all(d.plan and d.scenario_hash for d in drills)
     assert len({d.started_at for d in drills}) == 1          # one clock
+
+
+def test_start_and_reset_speak_json_for_scripts_and_the_e2e_suite(capsys, fake):
+    code, out, _ = run(capsys, "start", "selector-mismatch", "--seed", "5", "--json")
+    started = json.loads(out)
+    assert code == 0 and started["namespace"] == "drill-selector-mismatch-5"
+    assert started["timings"] and started["started_at"] and started["id"]
+    code, out, _ = run(capsys, "reset", "--json")
+    assert code == 0 and json.loads(out) == {"deleted": ["drill-selector-mismatch-5"],
+                                             "ended": [started["id"]]}
+    code, _, err = run(capsys, "start", "selector-mismatch", "--json", "--watch")
+    assert code == ExitCode.USAGE and "do not go together" in err

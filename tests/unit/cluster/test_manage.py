@@ -186,3 +186,51 @@ def test_apply_steps_cannot_reach_outside_the_drill(fake):
 def test_malformed_steps_are_scenario_errors(fake, step):
     with pytest.raises(BadScenarioPack):
         M.apply_fix(Session(fake), make_plan(MAIN), fix(step))
+
+
+def _rollout_world(fake, *, observed=2, revision="2", running=True):
+    dep = {"apiVersion": "apps/v1", "kind": "Deployment",
+           "metadata": {"name": "reporter", "uid": "dep-1", "generation": 2,
+                        "annotations": {M.REVISION: "2"}},
+           "spec": {"replicas": 1}, "status": {"observedGeneration": observed}}
+    fake.put(dep, MAIN)
+    for rev, uid in (("1", "rs-old"), (revision, "rs-new")):
+        fake.put({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                  "metadata": {"name": f"reporter-{uid}", "uid": uid,
+                               "annotations": {M.REVISION: rev},
+                               "ownerReferences": [{"uid": "dep-1", "kind": "Deployment"}]}}, MAIN)
+    # the new pod runs but is NotReady: a wrong fix's rollout never completes
+    state = {"running": {"startedAt": "2026-12-01T20:00:00Z"}} if running else {"waiting": {}}
+    fake.put({"apiVersion": "v1", "kind": "Pod",
+              "metadata": {"name": "reporter-new", "ownerReferences": [{"uid": "rs-new"}]},
+              "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}],
+                         "containerStatuses": [{"name": "reporter", "ready": False, "state": state}]}},
+             MAIN)
+
+
+def test_rollout_started_waits_for_a_running_pod_of_the_newest_replicaset(fake):
+    _rollout_world(fake)
+    assert M.new_pods_running(fake, MAIN, "reporter") == (True, "a pod of the new ReplicaSet runs")
+    plan = make_plan(MAIN)
+    M.apply_fix(Session(fake), plan, fix({"rollout_started": "deployment/reporter"}))
+
+
+@pytest.mark.parametrize("world, why", [
+    ({"observed": 1}, "has not seen the change"),
+    ({"revision": "1"}, "no ReplicaSet of revision 2"),
+    ({"running": False}, "has no running pod yet"),
+])
+def test_rollout_started_is_not_fooled_by_the_old_state(fake, world, why):
+    _rollout_world(fake, **world)
+    started, reason = M.new_pods_running(fake, MAIN, "reporter")
+    assert not started and why in reason
+    with pytest.raises(ClusterUnreachable, match="did not start within 0.2 s"):
+        M.wait_rollout_started(fake, make_plan(MAIN), "deployment/reporter", "fix x", timeout=0.2,
+                               poll=0.05)
+
+
+@pytest.mark.parametrize("argument", ["statefulset/web", "deployment/", "-n kube-system deployment/x",
+                                      "deployment/a deployment/b"])
+def test_rollout_started_names_one_deployment_of_the_drill(argument):
+    with pytest.raises(BadScenarioPack):
+        M.rollout_target(make_plan(MAIN), argument, "fix x")
