@@ -64,16 +64,21 @@ def plan_from_dict(data: dict[str, Any]):
 
 # --- verify broken: the callback the runtime takes ---------------------------------------
 
+def api_check_names(plan) -> list[str]:
+    """The plan's checks that read only API objects (judged without probes)."""
+    from drills.graders.registry import REGISTRY, load_all
+    load_all()
+    return [c.name for c in plan.checks if c.id in REGISTRY and REGISTRY[c.id].probes is None]
+
+
 def fault_check(plan):
     """How the runtime tells that a bundle shows the plan's fault (drills.cluster.start.FaultCheck)."""
     from drills.cluster.start import FaultCheck
     from drills.graders.judge import broken_state_shown, required_probes
-    from drills.graders.registry import REGISTRY, load_all
 
-    load_all()
     wanted = set(plan.broken_pass) | set(plan.broken_fail)
     broken_checks = [c for c in plan.checks if c.name in wanted]
-    api_names = {c.name for c in broken_checks if REGISTRY[c.id].probes is None}
+    api_names = set(api_check_names(plan)) & wanted
     api_plan = dataclasses.replace(plan, broken_pass=[n for n in plan.broken_pass if n in api_names],
                                    broken_fail=[n for n in plan.broken_fail if n in api_names])
 

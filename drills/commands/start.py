@@ -24,6 +24,7 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
     from drills.config import chosen_context
     from drills.ui import err, out
 
+    debug_log()
     if as_json and watch:
         from drills.errors import UsageError
         raise UsageError("--json and --watch do not go together", "use one of them")
@@ -72,3 +73,17 @@ def print_timings(timings: dict[str, float]) -> None:
         total += seconds
         err.print(f"  {phase:<24} {seconds:6.2f} s   (at {total:6.2f} s)")
     err.print(f"  {'total':<24} {total:6.2f} s")
+
+
+def debug_log() -> None:
+    """DRILLS_DEBUG=1: the runtime's debug log (each start phase's time) on stderr."""
+    import logging
+    import os
+    if os.environ.get("DRILLS_DEBUG", "") not in ("", "0"):
+        logger = logging.getLogger("drills")
+        if not any(getattr(h, "drills_debug", False) for h in logger.handlers):
+            handler = logging.StreamHandler()
+            handler.drills_debug = True
+            handler.setFormatter(logging.Formatter("drills: debug: %(name)s: %(message)s"))
+            logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)

@@ -13,9 +13,8 @@ API_INTERVAL_S = 1.0
 
 def api_check_names(plan) -> list[str]:
     """Checks that read only API objects; probes run only once these pass."""
-    from drills.graders.registry import REGISTRY, load_all
-    load_all()
-    return [c.name for c in plan.checks if REGISTRY[c.id].probes is None]
+    from drills.lifecycle import api_check_names as names
+    return names(plan)
 
 
 def watch_drill(store, record, plan, session, interval: float = API_INTERVAL_S) -> int:

@@ -153,3 +153,26 @@ def test_start_and_reset_speak_json_for_scripts_and_the_e2e_suite(capsys, fake):
                                              "ended": [started["id"]]}
     code, _, err = run(capsys, "start", "selector-mismatch", "--json", "--watch")
     assert code == ExitCode.USAGE and "do not go together" in err
+
+
+def test_drills_debug_logs_each_start_phase(capsys, monkeypatch):
+    """The real runtime against the fake API: DRILLS_DEBUG=1 logs every phase's time."""
+    import logging
+    from tests.unit.cluster.fakes import FakeKube, FixtureWorld, Session, kubelet
+    from tests.unit.cluster.test_start import SELECTOR_FAULT
+    from drills.cluster import start as S
+    from drills.commands.start import debug_log
+    monkeypatch.setenv("DRILLS_DEBUG", "1")
+    debug_log()
+    try:
+        api = FakeKube()
+        api.controllers += [kubelet, FixtureWorld("selector-mismatch-broken", delay=2)]
+        from tests.unit.cluster.fakes import make_plan
+        S.start_drill(Session(api), make_plan(), verify=SELECTOR_FAULT)
+        err = capsys.readouterr().err
+        for phase in S.PHASES:
+            assert f"drills: debug: drills.start: start phase {phase} took" in err
+    finally:
+        logger = logging.getLogger("drills")
+        logger.handlers = [h for h in logger.handlers if not getattr(h, "drills_debug", False)]
+        logger.setLevel(logging.NOTSET)
