@@ -214,3 +214,41 @@ def test_dns_cross_namespace_wrong_fixes_wait_for_the_new_pod_not_for_a_rollout(
         kinds = [next(iter(step)) for step in plan.fixes[name].steps]
         assert kinds == ["kubectl", "rollout_started"], name
         assert "rollout status" not in json.dumps(plan.fixes[name].steps)
+
+
+# --- the suite's preconditions, checked once -----------------------------------------------
+
+def test_preconditions_name_every_reason_the_cluster_cannot_host_the_suite():
+    from drills.cluster import objects as O
+    from tests.e2e.conftest import preconditions
+    from tests.unit.cluster import kube_proxy_world as W
+    from tests.unit.cluster.fakes import Session, make_plan
+    from tests.unit.cluster.fakes_cluster_wide import cluster_fake
+
+    ready = cluster_fake()
+    assert preconditions(Session(ready)) == []
+
+    bare = cluster_fake(nodes=[n for n in W.kind_nodes() if n["metadata"]["name"] != "drills-worker2"],
+                        proxy=False)
+    wide = make_plan("drill-kube-proxy-node-1", cluster_wide=True)
+    bare.create("namespaces", O.namespace_body(wide, wide.namespace))
+    problems = preconditions(Session(bare))
+    assert len(problems) == 3
+    assert "1 schedulable node(s) (drills-worker)" in problems[0]
+    assert "no kube-proxy DaemonSet" in problems[1]
+    assert "cluster-wide drill is active (drill-kube-proxy-node-1)" in problems[2]
+
+
+def test_an_unusable_cluster_stops_the_suite_once_with_one_message(tmp_path):
+    import os
+    import subprocess
+    import sys
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DRILLS_CONTEXT": "no-such-context", "KUBECONFIG": str(tmp_path / "none"),
+           "DRILLS_HOME": str(tmp_path / "home")}
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", "cluster", "-p", "no:cacheprovider",
+                           "tests/e2e/test_cli_installed.py"], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert done.stdout.count("cannot run on context no-such-context") == 1, done.stdout[-2000:]
+    assert "passed" not in done.stdout and " failed" not in done.stdout
