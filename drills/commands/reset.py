@@ -17,7 +17,7 @@ def command(drill: str | None, all_drills: bool, context_flag: str | None, as_js
     """Delete a drill's namespace (or all of them with --all) and wait until gone."""
     from drills.config import chosen_context
     from drills.lifecycle import reset
-    from drills.ui import err, out
+    from drills.ui import err, out, progress_of
     if drill and all_drills:
         raise UsageError("name a drill or pass --all, not both", "see 'drills reset --help'")
     context, _ = chosen_context(context_flag)
@@ -31,12 +31,13 @@ def command(drill: str | None, all_drills: bool, context_flag: str | None, as_js
     # waits until the namespaces are gone and any cluster-wide restore took effect,
     # so a start right after it always works
     with err.status("deleting drill namespaces") as spinner:
-        deleted = reset(session, targets, progress=spinner.update)
+        deleted = reset(session, targets, progress=progress_of(spinner))
     for record in records:
         store.end(record.id)
     if as_json:
         from drills.ui import print_json
         print_json({"deleted": deleted, "ended": [r.id for r in records]})
         return 0
-    out.print(f"Deleted {len(deleted)} namespace(s){': ' + ', '.join(deleted) if deleted else ''}.")
+    from drills.ui import assemble
+    out.print(assemble(f"Deleted {len(deleted)} namespace(s){': ' + ', '.join(deleted) if deleted else ''}."))
     return 0

@@ -22,7 +22,7 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
     from drills import lifecycle
     from drills.cluster.start import Timings
     from drills.config import chosen_context
-    from drills.ui import err, out
+    from drills.ui import assemble, err, out, print_command, print_plain, progress_of
 
     debug_log()
     if as_json and watch:
@@ -36,11 +36,11 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
     with err.status("checking the cluster") as spinner:
         if not explicit and not cluster.cluster_status().get("exists"):
             spinner.update("creating the kind cluster 'drills' (first run takes a minute or two)")
-            cluster.cluster_up(progress=spinner.update)
+            cluster.cluster_up(progress=progress_of(spinner))
         session = connect(context_flag)
-        spinner.update(f"starting {plan.scenario} (seed {plan.seed})")
+        progress_of(spinner)(f"starting {plan.scenario} (seed {plan.seed})")
         timings = Timings()
-        record_id, result = lifecycle.start(store, session, plan, spinner.update, timings)
+        record_id, result = lifecycle.start(store, session, plan, progress_of(spinner), timings)
     if show_timings:
         print_timings(result["timings"])
     if as_json:
@@ -52,13 +52,14 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
                     "task": plan.task, "timings": result["timings"]})
         return 0
 
-    out.rule(f"[bold]{plan.title}[/]")
-    out.print(plan.task)
+    out.rule(assemble((plan.title, "bold")))
+    print_plain(plan.task)
     out.rule()
-    out.print(f"Namespace: [bold]{plan.namespace}[/]   Context: {context}   "
-              f"Target: {plan.target_minutes:g} min   Seed: {plan.seed}")
-    out.print(f"Work there with: kubectl config use-context {context} && "
-              f"kubectl config set-context --current --namespace {plan.namespace}")
+    out.print(assemble(("Namespace:", "bold"), " ", plan.namespace, "   ", ("Context:", "bold"), " ", context))
+    out.print(assemble(("Target:", "bold"), f" {plan.target_minutes:g} min   ", ("Seed:", "bold"), f" {plan.seed}"))
+    out.print("Work there with:")
+    print_command(f"kubectl config use-context {context}")
+    print_command(f"kubectl config set-context --current --namespace {plan.namespace}")
     out.print("The clock is running. Grade with 'drills check'; stuck? 'drills hint'.")
     if watch:
         from drills.commands.watch import watch_drill
