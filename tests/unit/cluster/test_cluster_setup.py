@@ -12,14 +12,13 @@ from drills import catalog
 from drills.cluster import manage as M
 from drills.cluster import objects as O
 from drills.cluster import setup as S
-from drills.cluster import start as ST
 from drills.cluster.api import ApiError
 from drills.errors import BadScenarioPack, ClusterUnreachable, FaultNotVerified, UsageError
 from drills.render import render
 from tests.unit.cluster import kube_proxy_world as W
-from tests.unit.cluster.fakes import FixtureWorld, Session, kubelet, make_plan
+from tests.unit.cluster.fakes import Session, kubelet, make_plan
 from tests.unit.cluster.fakes_cluster_wide import (DaemonSetController, cluster_fake,
-                                                   cluster_state, proxy_nodes)
+                                                   cluster_state, cluster_world, proxy_nodes)
 from tests.unit.cluster.test_start import SELECTOR_FAULT, start
 
 NS = "drill-kube-proxy-node-7"
@@ -42,9 +41,7 @@ def judge():
 
 @pytest.fixture
 def fake():
-    api = cluster_fake()
-    api.controllers += [kubelet, FixtureWorld("selector-mismatch-broken", delay=2)]
-    return api
+    return cluster_world()
 
 
 def changes(fake):

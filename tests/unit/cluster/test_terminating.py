@@ -10,28 +10,19 @@ from drills.cluster import objects as O
 from drills.cluster import start as ST
 from drills.cluster.api import ApiError
 from drills.errors import ClusterUnreachable, UsageError
-from tests.unit.cluster.fakes import FakeKube, FixtureWorld, Session, kubelet, make_plan
-from tests.unit.cluster.fakes_cluster_wide import cluster_fake, proxy_nodes
+from tests.unit.cluster.fakes import Session, make_plan
+from tests.unit.cluster.fakes_cluster_wide import cluster_world, proxy_nodes
 from tests.unit.cluster.test_cluster_setup import NS as WIDE_NS
 from tests.unit.cluster.test_cluster_setup import wide_plan
-from tests.unit.cluster.test_start import start
+from tests.unit.cluster.test_start import fake, start  # noqa: F401 (fake: the fixture)
 
 NS = "drill-selector-mismatch-7"
 ALL_NODES = {"drills-control-plane", "drills-worker", "drills-worker2"}
 
 
 @pytest.fixture
-def fake():
-    api = FakeKube()
-    api.controllers += [kubelet, FixtureWorld("selector-mismatch-broken", delay=2)]
-    return api
-
-
-@pytest.fixture
 def wide():
-    api = cluster_fake()
-    api.controllers += [kubelet, FixtureWorld("selector-mismatch-broken", delay=2)]
-    return api
+    return cluster_world()
 
 
 class SlowRecovery:
@@ -166,7 +157,7 @@ def test_the_reset_verb_waits_with_a_spinner(monkeypatch, capsys):
     """`drills reset` asks the runtime to wait (gone + restored) and shows its progress."""
     from drills.cli import main
     from tests.unit.test_cli_live import FakeRuntime
-    fake = FakeRuntime(monkeypatch)
+    runtime = FakeRuntime(monkeypatch)
     from drills.lifecycle import prepare
     from drills.store import Store, iso, utcnow
     plan = prepare("selector-mismatch", 7)
@@ -181,4 +172,4 @@ def test_the_reset_verb_waits_with_a_spinner(monkeypatch, capsys):
     monkeypatch.setattr(cluster, "reset_drills", reset_drills)
     assert main(["reset"]) == 0
     assert waits == [True] and Store().open_drills() == []
-    assert fake is not None
+    assert runtime.calls[0][0] == "connect"
