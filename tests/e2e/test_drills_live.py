@@ -63,7 +63,11 @@ def _cases():
             except Exception as exc:
                 cases.append(pytest.param(sid, seed, level, None, repr(exc), id=f"{name}-unrenderable"))
                 continue
-            cases += [pytest.param(sid, seed, level, fix, None, id=f"{name}-{fix or 'no-fixes'}")
+            recording = first_valid_fix(lifecycle.prepare(sid, seed, level))
+            # the drill's own cases (broken, infra-error) are recorded in the run of its
+            # reference fix, so `-k '<id> and seed<N> and broken'` selects that run
+            cases += [pytest.param(sid, seed, level, fix, None, id=f"{name}-{fix or 'no-fixes'}"
+                                   f"{f'-{BROKEN}-{INFRA_ERROR}' if recording and fix == recording.name else ''}")
                       for fix in fixes]
     return cases
 
