@@ -102,7 +102,8 @@ def task_weights(raw: list[float]) -> list[int]:
     total = sum(raw)
     shares = [Fraction(w).limit_denominator() * 100 / Fraction(total).limit_denominator() for w in raw]
     weights = [max(1, math.floor(s)) for s in shares]
-    by_remainder = sorted(range(len(raw)), key=lambda i: (-(shares[i] - math.floor(shares[i])), i))
+    # what each task still lacks of its share; a share raised to 1 lacks nothing and comes last
+    by_remainder = sorted(range(len(raw)), key=lambda i: (-(shares[i] - weights[i]), i))
     for i in by_remainder[:max(0, 100 - sum(weights))]:
         weights[i] += 1
     while sum(weights) > 100:   # only when many tiny shares were raised to 1

@@ -47,7 +47,7 @@ class FakeRuntime:
     def cluster_up(self, progress=lambda p: None):
         self.calls.append(("cluster_up",))
 
-    def start_drill(self, session, plan, progress=lambda p: None):
+    def start_drill(self, session, plan, progress=lambda p: None, **runtime_options):
         self.calls.append(("start", plan.namespace, plan.level))
         return {"namespace": plan.namespace, "verified_at": iso(utcnow()), "bundle": {}}
 
