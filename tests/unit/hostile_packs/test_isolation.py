@@ -27,6 +27,11 @@ BROKEN_PACKS = [
 ]
 
 
+# a Jinja syntax error in a parameter's value shows when the scenario renders, not when `list`
+# reads the folder (compiling every template would slow every start-up)
+FOUND_ONLY_WHEN_RENDERED = {"value-syntax-error"}
+
+
 @pytest.mark.parametrize("label, edit, field", BROKEN_PACKS, ids=[b[0] for b in BROKEN_PACKS])
 def test_broken_pack_names_file_and_field_and_spares_the_rest(tmp_path, monkeypatch, label, edit, field):
     monkeypatch.setenv("DRILLS_SCENARIO_PATH", str(make_pack(tmp_path, edit=edit)))
@@ -37,8 +42,10 @@ def test_broken_pack_names_file_and_field_and_spares_the_rest(tmp_path, monkeypa
     assert "evil/scenario.yaml" in message and f"field {field}" in message and "\n" not in message
     # everything else still loads and renders
     good = catalog.discover()
-    assert "evil" not in good and "selector-mismatch" in good
-    assert render(catalog.get("selector-mismatch"), 1).manifests
+    assert "selector-mismatch" in good and render(catalog.get("selector-mismatch"), 1).manifests
+    if label in FOUND_ONLY_WHEN_RENDERED:
+        return
+    assert "evil" not in good
     problems = catalog.problems()
     assert len(problems) == 1 and "evil" in problems[0].one_line()
 
