@@ -206,6 +206,7 @@ def _render_tree(value: Any, context: dict[str, Any], field_name: str = "") -> A
 
 
 def _pack_error(where: Path | str, what: str, cause: BaseException | str, hint: str) -> BadScenarioPack:
+    what = one_line(what)   # field names come from the pack too
     if isinstance(cause, str):
         return BadScenarioPack(f"{where}: {what}{one_line(cause)}", hint)
     return BadScenarioPack(f"{where}: {what}{one_line(describe(cause))}", hint_for(cause, hint))
