@@ -15,10 +15,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from drills.errors import BadScenarioPack, UnknownScenario
-from drills.untrusted import MAX_PACK_FILE_BYTES, FileProblem, load_yaml, one_line, read_text, yaml_problem
+from drills.untrusted import MAX_PACK_FILE_BYTES, FileProblem, load_yaml_file, one_line
 
 METADATA = "scenario.yaml"
 TEMPLATE_SUFFIX = ".yaml.j2"
@@ -141,16 +140,9 @@ def load_folder(folder: Path) -> Scenario:
 def _load(source: Path, mtime_ns: int, size: int) -> Scenario:
     """Parse and validate once per file version (keyed by mtime and size)."""
     try:
-        meta = load_yaml(read_text(source, MAX_PACK_FILE_BYTES))
+        meta = load_yaml_file(source, MAX_PACK_FILE_BYTES)
     except FileProblem as exc:
-        raise BadScenarioPack(f"{source}: {exc}", "a scenario.yaml is a few KiB of UTF-8 text") from exc
-    except yaml.YAMLError as exc:
-        raise BadScenarioPack(f"{source} {yaml_problem(exc)}", "fix the YAML there") from exc
-    except RecursionError as exc:
-        raise BadScenarioPack(f"{source}: nested too deep", "fix the YAML there") from exc
-    except OSError as exc:
-        raise BadScenarioPack(f"{source}: cannot be read ({exc.strerror})",
-                              "check the folder's permissions") from exc
+        raise BadScenarioPack(f"{source} {exc}", "fix the file there: a few KiB of UTF-8 YAML, no aliases") from exc
     _validate(meta, source)
     return Scenario(id=meta["id"], folder=source.parent, meta=meta)
 

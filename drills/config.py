@@ -40,16 +40,11 @@ def _settings_error(message: str, hint: str):
 
 
 def _read_settings_file(path: Path) -> dict:
-    from drills.untrusted import MAX_SETTINGS_FILE_BYTES, FileProblem, load_yaml, read_text, yaml_problem
-    import yaml
+    from drills.untrusted import MAX_SETTINGS_FILE_BYTES, FileProblem, load_yaml_file
     try:
-        data = load_yaml(read_text(path, MAX_SETTINGS_FILE_BYTES))
+        data = load_yaml_file(path, MAX_SETTINGS_FILE_BYTES)
     except FileProblem as exc:
         raise _settings_error(f"settings file {path} {exc}", "fix or delete it") from exc
-    except yaml.YAMLError as exc:
-        raise _settings_error(f"settings file {path} {yaml_problem(exc)}", "fix or delete it") from exc
-    except (OSError, RecursionError) as exc:
-        raise _settings_error(f"settings file {path} cannot be read ({exc})", "fix or delete it") from exc
     if data is None:
         return {}
     if not isinstance(data, dict):

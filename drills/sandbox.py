@@ -44,6 +44,7 @@ MAX_VALUE_CHARS = 1024 * 1024      # one string, or the items of one list
 MAX_WIDTH = 10_000                 # padding, indent, batch/slice sizes, format widths
 MAX_INT_BITS = 65_536
 MAX_SECONDS = 5.0                  # one scenario's whole render
+CALL_STEPS = 10                    # a call (macro, method) costs about ten loop iterations
 
 _LOOP_FILTER = "drills_loop"
 
@@ -92,8 +93,10 @@ def _budget() -> Iterator[_Budget]:
 
 def _current() -> _Budget:
     budget = getattr(_active, "budget", None)
-    if budget is None:   # rendering outside render_bounded(): still bounded, on a fresh budget
-        budget = _active.budget = _Budget(time.monotonic() + MAX_SECONDS)
+    if budget is None:
+        # outside render_bounded(): constant folding while compiling, where each value is small;
+        # a throwaway budget still applies the per-value limits
+        return _Budget(time.monotonic() + MAX_SECONDS)
     return budget
 
 
@@ -306,7 +309,7 @@ class PackEnvironment(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
-        _step()
+        _step(CALL_STEPS)
         owner = getattr(__obj, "__self__", None)
         if isinstance(owner, str):
             _check_str_method(owner, getattr(__obj, "__name__", ""), args, kwargs)

@@ -65,6 +65,19 @@ def load_yaml_all(text: str) -> Iterator[Any]:
     return yaml.load_all(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
 
 
+def load_yaml_file(path: Path, limit: int) -> Any:
+    """One YAML document from a file drills did not write. Every way it can fail is one
+    FileProblem whose message reads after the file name: `<file> line 3 column 1: ...`."""
+    try:
+        return load_yaml(read_text(path, limit))
+    except yaml.YAMLError as exc:
+        raise FileProblem(yaml_problem(exc)) from exc
+    except RecursionError as exc:
+        raise FileProblem("is nested too deep") from exc
+    except OSError as exc:
+        raise FileProblem(f"cannot be read ({exc.strerror or exc})") from exc
+
+
 def one_line(text: Any, limit: int = MAX_MESSAGE_CHARS) -> str:
     """`text` as one line of inert characters: control characters escaped, long text cut."""
     out = []

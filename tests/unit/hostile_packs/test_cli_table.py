@@ -6,7 +6,6 @@ changed in the sandbox folder (which is also the working directory, where `touch
 """
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys

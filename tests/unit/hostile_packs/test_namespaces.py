@@ -26,7 +26,7 @@ def test_short_names_are_unchanged():
     assert derived_namespace("drill-dns-cross-namespace-7", "client") == "drill-dns-cross-namespace-7-client"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(scenario_id, st.integers(0, 999_999), level)
 def test_derived_namespace_keeps_seed_and_level_apart(sid, seed, lvl):
     name = namespace_for(sid, seed, lvl)
@@ -37,7 +37,7 @@ def test_derived_namespace_keeps_seed_and_level_apart(sid, seed, lvl):
         assert name != namespace_for(sid, seed, None)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(label, extra)
 def test_extra_namespaces_stay_distinct_and_valid(base, extras):
     try:
