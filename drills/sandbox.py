@@ -53,6 +53,10 @@ class LimitExceeded(SecurityError):
     """A template asked for more than a drill can need."""
 
 
+class BadTemplateFile(jinja2.TemplateError):
+    """A template file that is too big or not UTF-8."""
+
+
 # --- the budget of one render ----------------------------------------------
 
 class _Budget:
@@ -355,7 +359,7 @@ class PackLoader(jinja2.BaseLoader):
             try:
                 source = read_text(real, MAX_PACK_FILE_BYTES)
             except FileProblem as exc:
-                raise SecurityError(f"template {template!r} {exc}") from exc
+                raise BadTemplateFile(f"template {template!r} {exc}") from exc
             mtime = os.path.getmtime(real)
             return source, str(path), lambda: os.path.exists(real) and os.path.getmtime(real) == mtime
         raise jinja2.TemplateNotFound(template)
@@ -412,6 +416,8 @@ def template_line(exc: BaseException, filename: str) -> int | None:
 
 def hint_for(exc: BaseException, default: str) -> str:
     """The fix to suggest for a template failure."""
+    if isinstance(exc, BadTemplateFile):
+        return "templates are UTF-8 text of at most 256 KiB"
     if isinstance(exc, LimitExceeded):
         return "a drill's texts and manifests are small: remove the runaway loop, value or width"
     if isinstance(exc, SecurityError):
