@@ -51,3 +51,11 @@ def test_extra_namespaces_stay_distinct_and_valid(base, extras):
 def test_long_namespace_keeps_client_apart():
     base = "a" * 63
     assert derived_namespace(base, "client") != base and _valid(derived_namespace(base, "client"))
+
+
+def test_a_63_character_namespace_renders_with_a_distinct_client_namespace():
+    from drills import catalog
+    from drills.render import render
+    plan = render(catalog.get("dns-cross-namespace"), 1, namespace="a" * 63)
+    assert len(set(plan.namespaces)) == 2 and all(_valid(n) for n in plan.namespaces)
+    assert {o["metadata"].get("namespace") for o in plan.manifests} <= {None, *plan.namespaces}
