@@ -103,16 +103,6 @@ def test_rendered_yaml_error_is_one_line_without_self_referral(tmp_path, monkeyp
     assert "drills render" not in message
 
 
-@pytest.mark.parametrize("field", ["title", "group", "teaches"])
-def test_control_characters_in_listed_metadata_skip_the_pack(tmp_path, monkeypatch, field):
-    """`drills list` prints these as they are, so a window-title or clear-screen escape never loads."""
-    pack = make_pack(tmp_path, edit=lambda m: m.update({field: "Sneaky \x1b]0;pwned\x07 title \x1b[2J"}))
-    monkeypatch.setenv("DRILLS_SCENARIO_PATH", str(pack))
-    assert "evil" not in catalog.discover()
-    message = catalog.problems()[0].one_line()
-    assert f"field {field}" in message and "\x1b" not in message and "\x07" not in message
-
-
 def test_template_that_is_not_utf8(tmp_path, monkeypatch):
     pack = make_pack(tmp_path)
     (pack / "evil" / "templates" / "service.yaml.j2").write_bytes(b"a: \xff\n")
