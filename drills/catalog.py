@@ -142,7 +142,7 @@ def _load(source: Path, mtime_ns: int, size: int) -> Scenario:
     try:
         meta = load_yaml_file(source, MAX_PACK_FILE_BYTES)
     except FileProblem as exc:
-        raise BadScenarioPack(f"{source} {exc}", "fix the file there: a few KiB of UTF-8 YAML, no aliases") from exc
+        raise BadScenarioPack(f"{source} {exc}", "fix the file there: a few KiB of UTF-8 YAML") from exc
     _validate(meta, source)
     return Scenario(id=meta["id"], folder=source.parent, meta=meta)
 

@@ -1,9 +1,9 @@
 """Reading files drills did not write (scenario packs, the settings file): bounded, strict, one line.
 
 - Files are read up to a size limit and must be UTF-8.
-- YAML is parsed with the safe loader and refuses anchors and aliases, so an
-  alias bomb ("billion laughs") is rejected at the first alias, before anything
-  is expanded; no scenario or setting needs them.
+- YAML is parsed with the safe loader; anchors and aliases are allowed only as far
+  as the document they expand to stays small (MAX_YAML_NODES), which is counted
+  before anything is expanded, so an alias bomb ("billion laughs") fails at once.
 - Parser errors become one line: `line L column C: problem`.
 """
 from __future__ import annotations
@@ -24,15 +24,75 @@ class FileProblem(ValueError):
     """A file that cannot be used; the message names what is wrong, not the file."""
 
 
-class _NoAliasLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
-    """The safe loader, minus anchors and aliases."""
+MAX_YAML_NODES = 100_000              # of one document, with every alias expanded
 
-    def construct_object(self, node, deep=False):  # noqa: D102 - PyYAML's hook
-        # a node seen before is an alias (or a recursive structure): refuse it, don't share it
-        if node in self.constructed_objects or node in self.recursive_objects:
-            raise yaml.constructor.ConstructorError(
-                None, None, "anchors and aliases (&name, *name) are not allowed", node.start_mark)
-        return super().construct_object(node, deep=deep)
+
+def _children(node: yaml.Node) -> list:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """How many nodes the document has once every alias is expanded, counted without expanding
+    (each distinct node once); refuses recursive aliases and anything past MAX_YAML_NODES."""
+    sizes: dict[int, int] = {}
+    on_path: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            on_path.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
+            if sizes[key] > MAX_YAML_NODES:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"expands to more than {MAX_YAML_NODES:,} values through aliases "
+                    "(&name, *name)", node.start_mark)
+            continue
+        if key in sizes:
+            continue
+        if key in on_path:
+            raise yaml.constructor.ConstructorError(None, None, "an alias (*name) refers to itself",
+                                                    node.start_mark)
+        on_path.add(key)
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+    return sizes[id(root)]
+
+
+def _unshared(value):
+    """A copy in which every alias became an object of its own (deepcopy would keep them shared)."""
+    if isinstance(value, dict):
+        return {k: _unshared(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unshared(v) for v in value]
+    return value
+
+
+class _BoundedAliasLoader(_BASE_LOADER):  # type: ignore[misc, valid-type]
+    """The safe loader, with aliases bounded by the size they expand to, and expanded into
+    independent copies (so nothing downstream shares, or multiplies, one object)."""
+
+    def construct_document(self, node):  # noqa: D102 - PyYAML's hook
+        expanded = _expanded_size(node)
+        data = super().construct_document(node)
+        if expanded != len(self._distinct(node)):
+            data = _unshared(data)
+        return data
+
+    @staticmethod
+    def _distinct(root: yaml.Node) -> set[int]:
+        seen: set[int] = set()
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if id(node) not in seen:
+                seen.add(id(node))
+                stack.extend(_children(node))
+        return seen
 
 
 def read_text(path: Path, limit: int) -> str:
@@ -57,12 +117,12 @@ def yaml_problem(exc: yaml.YAMLError) -> str:
 
 
 def load_yaml(text: str) -> Any:
-    """One YAML document, without aliases; yaml.YAMLError on bad input."""
-    return yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    """One YAML document, aliases bounded; yaml.YAMLError on bad input."""
+    return yaml.load(text, Loader=_BoundedAliasLoader)  # noqa: S506 - a SafeLoader subclass
 
 
 def load_yaml_all(text: str) -> Iterator[Any]:
-    return yaml.load_all(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+    return yaml.load_all(text, Loader=_BoundedAliasLoader)  # noqa: S506 - a SafeLoader subclass
 
 
 def load_yaml_file(path: Path, limit: int) -> Any:

@@ -34,9 +34,19 @@ def test_billion_laughs_is_refused_at_once(tmp_path, monkeypatch):
     assert "alias" in message
 
 
-def test_anchor_in_a_rendered_manifest_is_refused(tmp_path, monkeypatch):
-    template = {"service.yaml.j2": "a: &x [1, 2]\nb: *x\n"}
-    _fails_fast(make_pack(tmp_path, templates=template), monkeypatch, "service.yaml.j2")
+def test_alias_bomb_in_a_rendered_manifest_is_refused(tmp_path, monkeypatch):
+    template = {"service.yaml.j2": BILLION_LAUGHS.replace("id: evil\n", "")}
+    assert "alias" in _fails_fast(make_pack(tmp_path, templates=template), monkeypatch, "service.yaml.j2")
+
+
+def test_small_anchors_and_aliases_are_fine_and_unshared(tmp_path, monkeypatch):
+    def share_steps(meta):
+        meta["fixes"]["set-selector"]["steps"] = meta["fixes"]["legacy-pods"]["steps"]  # dumped as an alias
+    monkeypatch.setenv("DRILLS_SCENARIO_PATH", str(make_pack(tmp_path, edit=share_steps)))
+    assert "&id" in (tmp_path / "pack" / "evil" / "scenario.yaml").read_text()
+    fixes = catalog.get("evil").meta["fixes"]
+    assert fixes["set-selector"]["steps"] == fixes["legacy-pods"]["steps"]
+    assert fixes["set-selector"]["steps"] is not fixes["legacy-pods"]["steps"]
 
 
 def test_oversized_scenario_yaml(tmp_path, monkeypatch):
