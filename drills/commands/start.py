@@ -8,13 +8,14 @@ from drills.render import SEED_MAX
 
 
 @click.command("start")
-@click.argument("scenario_id", metavar="SCENARIO")
+@click.argument("scenario_id", metavar="SCENARIO", required=False)
+@click.option("--code", help="Start the drill of a drill code from 'drills assign'.")
 @click.option("--seed", type=click.IntRange(0, SEED_MAX), help="Reproduce a drill (default: random).")
 @click.option("--level", help="Difficulty level, for scenarios that declare levels.")
 @click.option("--watch", is_flag=True, help="Keep a live clock and stop it the moment the fix works.")
 @context_option
-def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
-            context_flag: str | None) -> int:
+def command(scenario_id: str | None, code: str | None, seed: int | None, level: str | None,
+            watch: bool, context_flag: str | None) -> int:
     """Start a drill: deploy the broken setup and print the task."""
     from drills import catalog
     from drills.config import chosen_context
@@ -22,6 +23,12 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
     from drills.render import random_seed, render
     from drills.ui import err, out
 
+    from drills.codes import code_for_identity, drill_from_code
+    if code:
+        scenario_id, seed, level = drill_from_code(code, scenario_id, seed, level)
+    elif not scenario_id:
+        from drills.errors import UsageError
+        raise UsageError("name a scenario or pass --code", "e.g. 'drills start selector-mismatch'")
     plan = render(catalog.get(scenario_id), random_seed() if seed is None else seed, level=level)
     validate_plan(plan)
     store = open_store()   # fail on a broken store before touching the cluster
@@ -44,7 +51,8 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
     out.print(plan.task)
     out.rule()
     out.print(f"Namespace: [bold]{plan.namespace}[/]   Context: {context}   "
-              f"Target: {plan.target_minutes:g} min   Seed: {plan.seed}")
+              f"Target: {plan.target_minutes:g} min   Seed: {plan.seed}   "
+              f"Code: {code_for_identity(plan.identity()) or '-'}")
     out.print(f"Work there with: kubectl config use-context {context} && "
               f"kubectl config set-context --current --namespace {plan.namespace}")
     out.print("The clock is running. Grade with 'drills check'; stuck? 'drills hint'.")
