@@ -1,0 +1,32 @@
+"""Class reports, one module per format; `write_report` picks one by file extension.
+
+Every format reads the same rows (drills.classroom) and the same summary
+(drills.reports.summary), so they can be re-rendered from a stored class run.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from drills.errors import UsageError
+
+FORMATS = {".json": "json_report", ".csv": "csv_report", ".xml": "junit", ".html": "html", ".htm": "html"}
+
+
+def render_report(run: dict[str, Any], suffix: str) -> str:
+    import importlib
+    module = FORMATS.get(suffix.lower())
+    if module is None:
+        raise UsageError(f"no report format for {suffix or 'a file without extension'}",
+                         f"name the file with one of: {', '.join(sorted(FORMATS))}")
+    return importlib.import_module(f"drills.reports.{module}").render(run)
+
+
+def write_report(run: dict[str, Any], path: str) -> Path:
+    target = Path(path)
+    text = render_report(run, target.suffix)
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write report {target} ({exc.strerror})", "choose a writable path") from exc
+    return target
