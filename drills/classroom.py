@@ -269,7 +269,7 @@ def run_all(targets: list[str], grade_one: Callable[[str], list[dict]], *, jobs:
     results: dict[str, list[dict]] = {}
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="drills-grade")
     futures: dict[Future, str] = {}
-    interrupted = False
+    interrupted = abandoned = False
     try:
         for target in targets:
             future = pool.submit(grade_one, target)
@@ -293,6 +293,7 @@ def run_all(targets: list[str], grade_one: Callable[[str], list[dict]], *, jobs:
                         started[future] = now
                     if started[future] is not None and now - started[future] > backstop_s:
                         pending.discard(future)
+                        abandoned = True        # its requests are bounded; it ends on its own
                         target = futures[future]
                         results[target] = [(error_for or _default_error)(
                             target, f"grading {target} did not end within {backstop_s:g} s")]
@@ -301,7 +302,7 @@ def run_all(targets: list[str], grade_one: Callable[[str], list[dict]], *, jobs:
         interrupted = True
         stop.set()
     finally:
-        pool.shutdown(wait=not interrupted, cancel_futures=True)
+        pool.shutdown(wait=not (interrupted or abandoned), cancel_futures=True)
     rows = [row for target in targets if target in results for row in results[target]]
     return rows, interrupted
 
@@ -312,7 +313,7 @@ def _default_error(target: str, message: str) -> dict:
 
 def safe_file_name(text: str) -> str:
     """A learner-controlled name as one harmless path component."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("._") or "learner"
+    cleaned = re.sub(r"\.{2,}", "_", re.sub(r"[^A-Za-z0-9._-]+", "_", text)).strip("._") or "learner"
     return cleaned[:80]
 
 
