@@ -141,8 +141,10 @@ def unsafe_namespaces(plan: Any, labelled: set[str]) -> list[str]:
 
 def grade_context(context: str, *, timeout: float = DEFAULT_TIMEOUT_S,
                   learner_label: str | None = None, stop: threading.Event | None = None,
-                  save_bundle: Callable[[str, dict], None] | None = None) -> list[dict]:
-    """Rows for every drill namespace on one context; never raises for cluster trouble."""
+                  save_bundle: Callable[[str, dict], None] | None = None,
+                  only: Iterable[str] | None = None) -> list[dict]:
+    """Rows for every drill namespace on one context (or only those named in `only`);
+    never raises for cluster trouble."""
     from drills import cluster
     from drills.cluster.manage import drill_namespaces
     from drills.cluster.objects import drill_summary
@@ -162,10 +164,15 @@ def grade_context(context: str, *, timeout: float = DEFAULT_TIMEOUT_S,
                  for n in namespaces]
     drills = [s for s in summaries if s["drill_namespace"] == s["name"]
               or s["drill_namespace"] not in labelled]
+    if only is not None:
+        wanted = set(only)
+        drills = [d for d in drills if d["name"] in wanted]
     if not drills:
         learner = learner_of(summaries[0], context, learner_label) if summaries else context
         return [error_row(learner, context, context,
-                          f"context {context}: no drill namespaces (labelled app.kubernetes.io/managed-by=drills)")]
+                          f"context {context}: no drill namespaces "
+                          + (f"named {', '.join(sorted(only))}" if only is not None
+                             else "(labelled app.kubernetes.io/managed-by=drills)"))]
     rows = []
     for drill in sorted(drills, key=lambda d: (d["created"] or "", d["name"])):
         learner = learner_of(drill, context, learner_label)
@@ -395,23 +402,35 @@ def _targets(evidence, context, patterns, kubeconfig) -> tuple[str, list[str]]:
                      "e.g. drills grade --contexts 'learner-*' --report class.html")
 
 
-def grade_class_command(*, evidence, namespaces, context, patterns, kubeconfig, learner_label, jobs,
-                        timeout, report, evidence_dir, class_run, as_json) -> int:
+def grade_class_command(**options) -> int:
+    """`drills grade` in class mode; KUBECONFIG is what --kubeconfig says only while it runs."""
+    import os
+    saved = os.environ.get("KUBECONFIG")
+    try:
+        return _grade_class(**options)
+    finally:
+        if saved is None:
+            os.environ.pop("KUBECONFIG", None)
+        else:
+            os.environ["KUBECONFIG"] = saved
+
+
+def _grade_class(*, evidence, namespaces, context, patterns, kubeconfig, learner_label, jobs,
+                 timeout, report, evidence_dir, class_run, as_json) -> int:
     from drills.commands._common import open_store
     from drills.errors import Interrupted
     from drills.store import iso, utcnow
-    if namespaces:
-        raise UsageError("--namespace grades one context; a class run grades every drill namespace",
-                         "leave out --namespace")
     store = open_store()          # a broken history database fails before any cluster is asked
     if class_run:
-        if evidence or patterns or kubeconfig or context or evidence_dir:
+        if evidence or patterns or kubeconfig or context or evidence_dir or namespaces:
             raise UsageError("--class-run re-renders a stored run; it grades nothing new",
                              "pass only --class-run ID with --report/--json")
         run = load_run(store, class_run)
         _finish(run, report, as_json)
         return exit_code_for_rows(run.rows)
     kind, targets = _targets(evidence, context, patterns, kubeconfig)
+    if namespaces and kind == "evidence":
+        raise UsageError("--namespace picks drills on a cluster, not in bundles", "leave out --namespace")
     saver = evidence_saver(evidence_dir) if kind == "contexts" else None
     started = iso(utcnow())
     source = (f"evidence: {len(targets)} bundles" if kind == "evidence"
@@ -425,7 +444,7 @@ def grade_class_command(*, evidence, namespaces, context, patterns, kubeconfig, 
     else:
         def grade_one(target: str) -> list[dict]:
             return grade_context(target, timeout=timeout, learner_label=learner_label, stop=stop,
-                                 save_bundle=saver)
+                                 save_bundle=saver, only=namespaces or None)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from drills.ui import err

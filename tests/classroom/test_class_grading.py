@@ -197,3 +197,29 @@ def test_requests_are_bounded_by_the_context_deadline():
     stop.set()
     with pytest.raises(classroom.Stopped):
         api.request("GET", "/x")
+
+
+def test_ctrl_c_stores_and_prints_what_was_graded(capsys, classroom_config, monkeypatch):
+    path, _ = classroom_config
+    real = classroom.run_all
+
+    def interrupted_after_first(targets, grade_one, **kwargs):
+        rows, _ = real(targets[:1], grade_one, **kwargs)
+        return rows, True
+    monkeypatch.setattr(classroom, "run_all", interrupted_after_first)
+    rc, out, err = run(capsys, "grade", "--kubeconfig", str(path), "--contexts", "learner-*")
+    assert rc == 130 and "interrupted: 1 of 7 graded, stored as class run" in err
+    assert "learner-alice" in out and "learner-bob" not in out
+    run_id = err.split("class run ")[1].split(" ")[0].rstrip(",")
+    monkeypatch.setattr(classroom, "run_all", real)
+    rc, out, _ = run(capsys, "grade", "--class-run", run_id, "--json")
+    data = json.loads(out)
+    assert data["interrupted"] and [r["learner"] for r in data["rows"]] == ["learner-alice"]
+
+
+def test_kubeconfig_is_only_borrowed_while_grading(capsys, classroom_config, monkeypatch):
+    import os
+    monkeypatch.setenv("KUBECONFIG", "/nowhere/config")
+    path, _ = classroom_config
+    run(capsys, "grade", "--kubeconfig", str(path), "--contexts", "learner-a*", "--json")
+    assert os.environ["KUBECONFIG"] == "/nowhere/config"
