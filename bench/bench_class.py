@@ -83,27 +83,16 @@ def offline(count: int, latency_ms: float) -> None:
 
 
 def live(count: int) -> None:
-    import yaml
-
     from drills import catalog, cluster
-    from drills.cluster.session import kubeconfig_paths
     from drills.render import render
+    from tests.classroom.kubeconfigs import contexts_sharing
     name = os.environ["DRILLS_CONTEXT"]
     try:
         session = cluster.connect(name, True, timeout=5)
     except DrillsError as exc:
         print(f"live: context {name} is not reachable ({exc.one_line()}); nothing measured")
         return
-    merged = {"clusters": [], "users": [], "contexts": []}
-    for path in kubeconfig_paths():
-        if path.is_file():
-            data = yaml.safe_load(path.read_text()) or {}
-            for key in merged:
-                merged[key] += data.get(key) or []
-    entry = next(c for c in merged["contexts"] if c["name"] == name)["context"]
     contexts = [f"bench-learner-{n:02d}" for n in range(count)]
-    config = {"apiVersion": "v1", "kind": "Config", "clusters": merged["clusters"], "users": merged["users"],
-              "contexts": [{"name": c, "context": entry} for c in contexts]}
     scenario = catalog.get("selector-mismatch")
     plans = [render(scenario, 900 + n) for n in range(count)]
     only = {c: [p.namespace] for c, p in zip(contexts, plans)}
@@ -115,8 +104,7 @@ def live(count: int) -> None:
             started.append(plan)
         print(f"live: {count} drills started in {time.perf_counter() - began:.1f} s")
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / "class"
-            path.write_text(yaml.safe_dump(config))
+            path = contexts_sharing(Path(tmp) / "class", name, contexts)
             saved = os.environ.get("KUBECONFIG")
             os.environ["KUBECONFIG"] = str(path)
             try:

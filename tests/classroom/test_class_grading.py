@@ -223,3 +223,17 @@ def test_kubeconfig_is_only_borrowed_while_grading(capsys, classroom_config, mon
     path, _ = classroom_config
     run(capsys, "grade", "--kubeconfig", str(path), "--contexts", "learner-a*", "--json")
     assert os.environ["KUBECONFIG"] == "/nowhere/config"
+
+
+def test_an_annotation_pointing_at_a_foreign_namespace_is_not_followed(capsys, tmp_path, servers):
+    bundle = recorded("selector-mismatch/seed1-broken")
+    ns = drill_namespace(bundle)
+    identity = json.loads(ns["metadata"]["annotations"]["drills.dev/drill"])
+    identity["namespace"] = "kube-system"          # a learner can edit the annotation
+    ns["metadata"]["annotations"]["drills.dev/drill"] = json.dumps(identity)
+    server = start(servers, FakeCluster([bundle], namespaces=[ns]))
+    path = write_kubeconfig(tmp_path / "k", {"learner-mallory": server.url})
+    rc, out, _ = run(capsys, "grade", "--kubeconfig", str(path), "--json")
+    [row] = json.loads(out)["rows"]
+    assert row["status"] == "ERROR" and "did not label" in row["error"] and rc == 7
+    assert not [r for r in server.requests if "kube-system" in r["path"]]

@@ -10,29 +10,13 @@ import json
 import time
 
 import pytest
-import yaml
-
 import drills.cluster as cluster
 from drills.cli import main
-from drills.cluster.session import kubeconfig_paths
+from tests.classroom.kubeconfigs import contexts_sharing
 from tests.e2e.test_drills_live import SEEDS, explain, judge_now, plan_for
 
 pytestmark = pytest.mark.cluster
 SETTLE_S = 90
-
-
-def class_kubeconfig(path, context: str, names: list[str]):
-    merged = {"clusters": [], "users": [], "contexts": []}
-    for source in kubeconfig_paths():
-        if source.is_file():
-            data = yaml.safe_load(source.read_text()) or {}
-            for key in merged:
-                merged[key] += data.get(key) or []
-    entry = next(c for c in merged["contexts"] if c["name"] == context)["context"]
-    path.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "Config", "clusters": merged["clusters"],
-                                    "users": merged["users"],
-                                    "contexts": [{"name": n, "context": entry} for n in names]}))
-    return path
 
 
 def test_two_contexts_are_graded_at_once_one_fixed_one_broken(session, drills_started, tmp_path, capsys,
@@ -48,7 +32,7 @@ def test_two_contexts_are_graded_at_once_one_fixed_one_broken(session, drills_st
         time.sleep(2)
     assert report.status == "PASS", explain(report)
 
-    path = class_kubeconfig(tmp_path / "class.kubeconfig", session.context, ["learner-1", "learner-2"])
+    path = contexts_sharing(tmp_path / "class.kubeconfig", session.context, ["learner-1", "learner-2"])
     monkeypatch.setenv("KUBECONFIG", str(path))
     html = tmp_path / "class.html"
     code = main(["grade", "--kubeconfig", str(path), "--contexts", "learner-*", "--jobs", "2",
