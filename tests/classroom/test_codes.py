@@ -201,3 +201,17 @@ def test_a_mistyped_code_suggests_the_one_meant(capsys, monkeypatch):
     StartRecorder(monkeypatch)
     rc, _, err = run(capsys, "start", "--code", "6SQ0-04K77")
     assert rc == 2 and "did you mean" in err and "6SQ0-04K76" in err
+
+
+def test_check_prints_the_code_a_learner_tells_the_instructor(capsys, monkeypatch):
+    from tests.classroom.fake_cluster import recorded
+    StartRecorder(monkeypatch)
+    bundle = recorded("selector-mismatch/seed1-reference")
+    monkeypatch.setattr(cluster, "drill_present", lambda session, ns: True)
+    monkeypatch.setattr(cluster, "collect_evidence", lambda session, plan, probes, **kw: bundle)
+    assert run(capsys, "start", "selector-mismatch", "--seed", "1")[0] == 0
+    code = codes.display(codes.drill_code(SCENARIOS["selector-mismatch"], 1))
+    rc, out, _ = run(capsys, "check")
+    assert rc == 0 and f"Drill code: {code}" in out
+    rc, out, _ = run(capsys, "check", "--json")
+    assert json.loads(out)["code"] == code
