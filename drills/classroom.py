@@ -200,11 +200,12 @@ def grade_context(context: str, *, timeout: float = DEFAULT_TIMEOUT_S,
 
 
 def grade_bundle_file(path: Path) -> list[dict]:
-    """A submitted bundle, judged offline; the learner is the file's name."""
+    """A submitted bundle, judged offline; the learner is the file's name (before
+    '--', as --save-evidence names them: <learner>--<namespace>.json)."""
     from drills.commands._common import plan_for
     from drills.evidence import load_bundle
     from drills.graders.judge import judge
-    learner = path.stem
+    learner = path.stem.split("--")[0] or path.stem
     try:
         bundle = load_bundle(path)
         identity = bundle["drill"]
@@ -476,8 +477,9 @@ def _finish(run: ClassRun, report: str | None, as_json: bool) -> None:
         from drills.reports import write_report
         write_report(data, report)
     if as_json:
+        from drills.reports.summary import summarise
         from drills.ui import print_json
-        print_json(data)
+        print_json({**data, "summary": summarise(run.rows)})
     else:
         from drills.reports.terminal import print_run
         print_run(data)
