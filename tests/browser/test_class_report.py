@@ -20,6 +20,7 @@ def test_the_matrix_shows_and_a_cell_opens_the_learners_checks(browser_page, tmp
     cell = 'td.cell.FAIL[data-learner="bob"][data-task="wrong-targetport"] a'
     drill = browser_page.query(cell)[0].get_attribute("href").rsplit("#", 1)[1]
     assert not browser_page.visible(f"#{drill}")     # closed until clicked
+    browser_page.screenshot("class-report-matrix")
     browser_page.click(cell)
     assert browser_page.visible(f"#{drill}")
     opened = browser_page.text(f"#{drill}")

@@ -31,6 +31,15 @@ def test_every_drill_code_round_trips(drill, seed):
                                                                  level=level)
 
 
+@pytest.mark.parametrize("drill", DRILLS, ids=lambda d: f"{d[0]}-{d[1]}")
+def test_the_ends_of_the_seed_range_round_trip(drill):
+    for seed in (0, 1, SEED_MAX - 1, SEED_MAX):
+        code = codes.drill_code(SCENARIOS[drill[0]], seed, drill[1])
+        assert codes.decode(code, SCENARIOS) == codes.DrillCode(seed=seed, scenario=drill[0], level=drill[1])
+    with pytest.raises(UsageError):
+        codes.drill_code(SCENARIOS[drill[0]], SEED_MAX + 1, drill[1])
+
+
 @settings(max_examples=200, deadline=None)
 @given(count=st.integers(1, codes.MAX_EXAM_TASKS), seed=seeds)
 def test_every_exam_code_round_trips(count, seed):
