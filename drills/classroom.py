@@ -421,6 +421,9 @@ def _grade_class(*, evidence, namespaces, context, patterns, kubeconfig, learner
     from drills.commands._common import open_store
     from drills.errors import Interrupted
     from drills.store import iso, utcnow
+    if report:
+        from drills.reports import check_report_path
+        check_report_path(report)  # a report that cannot be written fails before any grading
     store = open_store()          # a broken history database fails before any cluster is asked
     if class_run:
         if evidence or patterns or kubeconfig or context or evidence_dir or namespaces:

@@ -238,3 +238,11 @@ def test_an_annotation_pointing_at_a_foreign_namespace_is_not_followed(capsys, t
     [row] = json.loads(out)["rows"]
     assert row["status"] == "ERROR" and "did not label" in row["error"] and rc == 7
     assert not [r for r in server.requests if "kube-system" in r["path"]]
+
+
+@pytest.mark.parametrize("report", ["class.pdf", "missing/class.html"])
+def test_a_report_that_cannot_be_written_is_refused_before_grading(capsys, tmp_path, servers, report):
+    server = start(servers, FakeCluster([recorded("selector-mismatch/seed1-reference")]))
+    path = write_kubeconfig(tmp_path / "k", {"learner-1": server.url})
+    rc, _, err = run(capsys, "grade", "--kubeconfig", str(path), "--report", str(tmp_path / report))
+    assert rc == 2 and err.count("\n") == 1 and server.requests == []
