@@ -6,10 +6,10 @@ ERROR row for that learner and never stops the others. Contexts are graded
 side by side by a bounded thread pool; every API request of a context is
 bounded by that context's deadline, so a slow context ends on time.
 
-Safety: only namespaces drills labelled are listed (label selector), and a
-drill whose annotation names namespaces that are not labelled drills
-namespaces of the same context is refused, so nothing is ever sent to a
-namespace drills did not create.
+Safety: only namespaces drills labelled are listed (label selector), and each
+drill's annotation is verified against its namespace (drills.cluster.trust)
+before anything is probed, so nothing is ever sent to a namespace drills did
+not create.
 """
 from __future__ import annotations
 
@@ -75,13 +75,18 @@ def report_row(learner: str, source: str, context: str | None, report, identity:
 def error_row(learner: str, source: str, context: str | None, message: str,
               identity: dict | None = None) -> dict[str, Any]:
     """Infrastructure trouble: ERROR, never the learner's FAIL."""
-    identity = identity or {}
-    scenario = identity.get("scenario") if isinstance(identity.get("scenario"), str) else None
+    # an unverified annotation: only plain values of the expected types are kept
+    identity = identity if isinstance(identity, dict) else {}
+    scenario, level, seed, namespace = (identity.get("scenario"), identity.get("level"),
+                                        identity.get("seed"), identity.get("namespace"))
+    scenario = scenario[:100] if isinstance(scenario, str) else None
+    level = level[:40] if isinstance(level, str) else None
+    seed = seed if isinstance(seed, int) and not isinstance(seed, bool) else None
+    namespace = namespace[:63] if isinstance(namespace, str) else None
     return {
         "learner": learner, "source": source, "context": context,
-        "task": task_name(scenario, identity.get("level")), "scenario": scenario,
-        "level": identity.get("level"), "seed": identity.get("seed"),
-        "namespace": identity.get("namespace"), "code": None,
+        "task": task_name(scenario, level), "scenario": scenario,
+        "level": level, "seed": seed, "namespace": namespace, "code": None,
         "status": ERROR, "score": 0.0, "started_at": None, "collected_at": None,
         "elapsed_seconds": None, "solve_seconds": None,
         "diagnosis": {"check": None, "name": None, "status": ERROR, "message": message, "hint": ""},
@@ -134,11 +139,6 @@ def learner_of(drill: dict, context: str, learner_label: str | None) -> str:
     return context
 
 
-def unsafe_namespaces(plan: Any, labelled: set[str]) -> list[str]:
-    """Namespaces the drill's (learner-editable) annotation names that drills did not label."""
-    return [ns for ns in plan.namespaces if ns not in labelled]
-
-
 def grade_context(context: str, *, timeout: float = DEFAULT_TIMEOUT_S,
                   learner_label: str | None = None, stop: threading.Event | None = None,
                   save_bundle: Callable[[str, dict], None] | None = None,
@@ -148,7 +148,7 @@ def grade_context(context: str, *, timeout: float = DEFAULT_TIMEOUT_S,
     from drills import cluster
     from drills.cluster.manage import drill_namespaces
     from drills.cluster.objects import drill_summary
-    from drills.commands._common import grade_live, plan_for
+    from drills.commands._common import grade_live
     stop = stop or threading.Event()
     deadline = time.monotonic() + timeout
     try:
@@ -178,14 +178,8 @@ def grade_context(context: str, *, timeout: float = DEFAULT_TIMEOUT_S,
         learner = learner_of(drill, context, learner_label)
         identity = drill["identity"] if isinstance(drill["identity"], dict) else {}
         try:
-            if not identity:
-                raise UsageError(f"namespace {drill['name']}: its drill annotation is missing or unreadable",
-                                 "the learner restarts the drill")
-            plan = plan_for(identity)
-            if plan.namespace != drill["name"] or unsafe_namespaces(plan, labelled):
-                raise UsageError(f"namespace {drill['name']}: its annotation names namespaces drills did not "
-                                 f"label ({', '.join(unsafe_namespaces(plan, labelled) or [plan.namespace])}); "
-                                 f"not graded", "the learner restarts the drill")
+            # the annotation is the learner's to edit: verified against its namespace first
+            plan = cluster.verified_plan(session, drill["name"])
             bundle, report = grade_live(session, plan)
         except DrillsError as exc:
             rows.append(error_row(learner, context, context, exc.one_line(), identity))
@@ -195,21 +189,20 @@ def grade_context(context: str, *, timeout: float = DEFAULT_TIMEOUT_S,
             continue
         if save_bundle:
             save_bundle(learner, bundle)
-        rows.append(report_row(learner, context, context, report, identity, drill["created"]))
+        rows.append(report_row(learner, context, context, report, plan.identity(), drill["created"]))
     return rows
 
 
 def grade_bundle_file(path: Path) -> list[dict]:
     """A submitted bundle, judged offline; the learner is the file's name (before
     '--', as --save-evidence names them: <learner>--<namespace>.json)."""
-    from drills.commands._common import plan_for
-    from drills.evidence import load_bundle
+    from drills.evidence import load_bundle, replay_bundle
     from drills.graders.judge import judge
     learner = path.stem.split("--")[0] or path.stem
     try:
         bundle = load_bundle(path)
         identity = bundle["drill"]
-        report = judge(plan_for(identity), bundle)
+        report = judge(replay_bundle(bundle, f"evidence file {path}"), bundle)
     except DrillsError as exc:
         return [error_row(learner, str(path), None, exc.one_line())]
     return [report_row(learner, str(path), bundle.get("context"), report, identity)]

@@ -39,7 +39,7 @@ from tests.unit.cluster.test_exec import GUID, frame
 
 RECORDED = Path(__file__).resolve().parent.parent / "fixtures" / "recorded"
 _ITEM = re.compile(r"read t0 x </proc/uptime; (.*?) 2>&1; rc=\$\?; read t1 x </proc/uptime;"
-                   r' echo; echo "@@drills-attempt (\S+) ')
+                   r' echo; echo "(@@drills-attempt\S*) (\S+) ')
 FORBIDDEN = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
              "message": 'namespaces is forbidden: User "learner-7" cannot list resource "namespaces" '
                         'in API group "" at the cluster scope', "reason": "Forbidden",
@@ -191,11 +191,11 @@ class FakeCluster:
     def _exec(self, http: BaseHTTPRequestHandler, query: dict) -> None:
         script = (query.get("command") or ["", "", ""])[-1]
         out = []
-        for command, label in _ITEM.findall(script):
+        for command, mark, label in _ITEM.findall(script):
             for n, attempt in enumerate(self._answers.get(command) or []):
                 text = attempt["stdout"] if attempt["exit_code"] == 0 else attempt["stderr"]
                 seconds = attempt.get("seconds") or 0.0
-                out.append(f"{text}\n@@drills-attempt {label} {attempt['exit_code']} {100 + n:.2f} "
+                out.append(f"{text}\n{mark} {label} {attempt['exit_code']} {100 + n:.2f} "
                            f"{100 + n + seconds:.2f}")
         key = http.headers["Sec-WebSocket-Key"]
         accept = base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
