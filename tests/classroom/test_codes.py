@@ -169,9 +169,9 @@ class StartRecorder:
         monkeypatch.setattr(cluster, "start_drill", self.start)
         monkeypatch.setattr(cluster, "reset_drills", lambda *a, **k: [])
 
-    def start(self, session, plan, progress=lambda p: None):
+    def start(self, session, plan, progress=lambda p: None, **options):
         self.plans.append(plan)
-        return {"namespace": plan.namespace, "verified_at": iso(utcnow()), "bundle": {}}
+        return {"namespace": plan.namespace, "verified_at": iso(utcnow()), "bundle": {}, "timings": {}}
 
 
 def test_start_by_code_deploys_exactly_the_rendered_drill(capsys, monkeypatch):

@@ -13,7 +13,7 @@ import pytest
 import drills.cluster as cluster
 from drills.cli import main
 from tests.classroom.kubeconfigs import contexts_sharing
-from tests.e2e.test_drills_live import SEEDS, explain, judge_now, plan_for
+from tests.e2e.test_drills_live import explain, judge_now, plan_for
 
 pytestmark = pytest.mark.cluster
 SETTLE_S = 90
@@ -21,8 +21,8 @@ SETTLE_S = 90
 
 def test_two_contexts_are_graded_at_once_one_fixed_one_broken(session, drills_started, tmp_path, capsys,
                                                               monkeypatch):
-    fixed = plan_for("selector-mismatch", SEEDS[0] + 7100)
-    broken = plan_for("wrong-targetport", SEEDS[0] + 7100)
+    fixed = plan_for("selector-mismatch", 7101)
+    broken = plan_for("wrong-targetport", 7101)
     for plan in (fixed, broken):
         drills_started.append(plan)
         cluster.start_drill(session, plan)
