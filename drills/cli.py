@@ -29,6 +29,7 @@ COMMANDS = {
     "solution": "solution",
     "reset": "reset",
     "grade": "grade",
+    "assign": "assign",
     "exam": "exam",
     "shell": "shell",
     "history": "history",

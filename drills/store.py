@@ -78,6 +78,27 @@ MIGRATIONS: list[str] = [
     ALTER TABLE drills ADD COLUMN scenario_hash TEXT;
     ALTER TABLE drills ADD COLUMN plan TEXT;
     """,
+    # 5: class runs: an instructor's grading of many learners, kept to re-render reports
+    """
+    CREATE TABLE class_runs (
+        id          TEXT PRIMARY KEY,
+        started_at  TEXT NOT NULL,
+        ended_at    TEXT,
+        source      TEXT NOT NULL,
+        interrupted INTEGER NOT NULL DEFAULT 0,
+        targets     INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE class_results (
+        id       INTEGER PRIMARY KEY,
+        run_id   TEXT NOT NULL REFERENCES class_runs(id),
+        position INTEGER NOT NULL,
+        learner  TEXT NOT NULL,
+        task     TEXT NOT NULL,
+        status   TEXT NOT NULL,
+        row      TEXT NOT NULL
+    );
+    CREATE INDEX class_results_run ON class_results(run_id, position);
+    """,
 ]
 
 

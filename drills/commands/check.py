@@ -26,11 +26,16 @@ def command(drill: str | None, save_evidence: str | None, context_flag: str | No
         save_bundle(bundle, save_evidence)
     record_attempt(store, record, bundle, report)
     record = store.drill(record.id)
+    from drills.codes import code_for_identity
+    code = code_for_identity(record.identity())
     if as_json:
         from drills.ui import print_json
-        print_json({**report.to_dict(), "elapsed_seconds": record.elapsed_seconds(),
+        print_json({**report.to_dict(), "code": code, "elapsed_seconds": record.elapsed_seconds(),
                     "target_minutes": record.target_minutes, "solved_at": record.solved_at})
     else:
         from drills.ui import print_report
         print_report(report, record.elapsed_seconds(), record.target_minutes)
+        if code:
+            from drills.ui import out
+            out.print(f"Drill code: {code} (tell your instructor if asked)", markup=False)
     return exit_code_for(report)

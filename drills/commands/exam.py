@@ -133,9 +133,11 @@ def _expired(store) -> list[dict]:
 @click.option("--quick", is_flag=True,
               help=f"A short practice: {QUICK_TASKS} tasks in {QUICK_MINUTES} minutes.")
 @click.option("--seed", type=click.IntRange(0, SEED_MAX), help="Reproduce an exam.")
+@click.option("--code", help="Start the exam of an exam code from 'drills assign --exam'.")
 @context_option
-def start(count: int | None, minutes: float | None, quick: bool, seed: int | None,
-          context_flag: str | None) -> int:
+@click.pass_context
+def start(ctx: click.Context, count: int | None, minutes: float | None, quick: bool, seed: int | None,
+          code: str | None, context_flag: str | None) -> int:
     """Deploy every task of a new exam and start its clock (it runs without pause)."""
     from drills import catalog, cluster, lifecycle
     from drills.config import chosen_context
@@ -144,6 +146,10 @@ def start(count: int | None, minutes: float | None, quick: bool, seed: int | Non
     from drills.store import iso, utcnow
     from drills.ui import assemble, err, out, print_plain, progress_of
 
+    if code:
+        from drills.codes import exam_from_code
+        count_given = ctx.get_parameter_source("count") is not click.core.ParameterSource.DEFAULT
+        count, seed = exam_from_code(code, count if count_given else None, seed)
     context, explicit = chosen_context(context_flag)
     store = open_store()
     running = store.open_exam(context)
@@ -178,7 +184,10 @@ def start(count: int | None, minutes: float | None, quick: bool, seed: int | Non
     exam_id = store.add_exam(seed, context, minutes, now)
     for plan in plans:
         lifecycle.open_drill(store, plan, context, now, exam_id=exam_id)
-    out.rule(f"[bold]Mock exam (seed {seed}): {len(tasks)} tasks, {minutes:g} minutes, pass mark {PASS_MARK:g}%[/]")
+    from drills.codes import MAX_EXAM_TASKS, display, exam_code
+    shown = display(exam_code(count, seed)) if count <= MAX_EXAM_TASKS else "-"
+    out.rule(f"[bold]Mock exam (seed {seed}, code {shown}): {len(tasks)} tasks, "
+             f"{minutes:g} minutes, pass mark {PASS_MARK:g}%[/]")
     for task, plan in zip(tasks, plans):
         out.rule(assemble(f"Task {task.number} ({task.weight}% of the exam) · namespace {plan.namespace}"))
         print_plain(plan.task)

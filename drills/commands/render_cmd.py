@@ -7,16 +7,24 @@ from drills.render import SEED_MAX
 
 
 @click.command("render")
-@click.argument("scenario_id", metavar="SCENARIO")
+@click.argument("scenario_id", metavar="SCENARIO", required=False)
+@click.option("--code", help="Render the drill of a drill code from 'drills assign'.")
 @click.option("--seed", type=click.IntRange(0, SEED_MAX), help="Reproduce a drill (default: a random seed, printed).")
 @click.option("--namespace", help="Namespace to render for (default: drill-<scenario>-<seed>).")
 @click.option("--level", help="Difficulty level, for scenarios that declare levels.")
-def command(scenario_id: str, seed: int | None, namespace: str | None, level: str | None) -> int:
+def command(scenario_id: str | None, code: str | None, seed: int | None, namespace: str | None,
+            level: str | None) -> int:
     """Print a drill's task text and manifests (YAML); no cluster needed."""
     import sys
 
     from drills import catalog
     from drills.render import random_seed, render
+    if code:
+        from drills.codes import drill_from_code
+        scenario_id, seed, level = drill_from_code(code, scenario_id, seed, level)
+    elif not scenario_id:
+        from drills.errors import UsageError
+        raise UsageError("name a scenario or pass --code", "e.g. 'drills render selector-mismatch'")
     scenario = catalog.get(scenario_id)
     seed = random_seed() if seed is None else seed
     plan = render(scenario, seed, namespace=namespace, level=level)

@@ -8,7 +8,8 @@ from drills.render import SEED_MAX
 
 
 @click.command("start")
-@click.argument("scenario_id", metavar="SCENARIO")
+@click.argument("scenario_id", metavar="SCENARIO", required=False)
+@click.option("--code", help="Start the drill of a drill code from 'drills assign'.")
 @click.option("--seed", type=click.IntRange(0, SEED_MAX), help="Reproduce a drill (default: random).")
 @click.option("--level", help="Difficulty level, for scenarios that declare levels.")
 @click.option("--watch", is_flag=True, help="Keep a live clock and stop it the moment the fix works.")
@@ -16,7 +17,7 @@ from drills.render import SEED_MAX
               help="Print how long each phase of the start took.")
 @context_option
 @json_option
-def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
+def command(scenario_id: str | None, code: str | None, seed: int | None, level: str | None, watch: bool,
             show_timings: bool, context_flag: str | None, as_json: bool) -> int:
     """Start a drill: deploy the broken setup and print the task."""
     from drills import lifecycle
@@ -28,7 +29,14 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
     if as_json and watch:
         from drills.errors import UsageError
         raise UsageError("--json and --watch do not go together", "use one of them")
+    from drills.codes import code_for_identity, drill_from_code
+    if code:
+        scenario_id, seed, level = drill_from_code(code, scenario_id, seed, level)
+    elif not scenario_id:
+        from drills.errors import UsageError
+        raise UsageError("name a scenario or pass --code", "e.g. 'drills start selector-mismatch'")
     plan = lifecycle.prepare(scenario_id, seed, level)
+    code = code_for_identity(plan.identity())
     store = open_store()   # fail on a broken store before touching the cluster
     context, explicit = chosen_context(context_flag)
 
@@ -47,7 +55,7 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
         from drills.ui import print_json
         record = store.drill(record_id)
         print_json({"id": record_id, "scenario": plan.scenario, "seed": plan.seed, "level": plan.level,
-                    "namespace": plan.namespace, "namespaces": plan.namespaces, "context": context,
+                    "namespace": plan.namespace, "namespaces": plan.namespaces, "context": context, "code": code,
                     "started_at": record.started_at, "target_minutes": plan.target_minutes,
                     "task": plan.task, "timings": result["timings"]})
         return 0
@@ -56,7 +64,8 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
     print_plain(plan.task)
     out.rule()
     out.print(assemble(("Namespace:", "bold"), " ", plan.namespace, "   ", ("Context:", "bold"), " ", context))
-    out.print(assemble(("Target:", "bold"), f" {plan.target_minutes:g} min   ", ("Seed:", "bold"), f" {plan.seed}"))
+    out.print(assemble(("Target:", "bold"), f" {plan.target_minutes:g} min   ", ("Seed:", "bold"), f" {plan.seed}   ",
+                       ("Code:", "bold"), f" {code or '-'}"))
     out.print("Work there with:")
     print_command(f"kubectl config use-context {context}")
     print_command(f"kubectl config set-context --current --namespace {plan.namespace}")
