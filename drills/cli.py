@@ -21,6 +21,7 @@ COMMANDS = {
     "render": "render_cmd",
     "start": "start",
     "status": "status",
+    "next": "next",
     "check": "check",
     "watch": "watch",
     "hint": "hint",
