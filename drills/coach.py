@@ -415,6 +415,13 @@ def _assess(item: _Item, level_index: int, path_index: int, failures: dict[str, 
 
 # --- from the store ------------------------------------------------------------------
 
+def attempt_from_row(row: dict[str, Any], default_at: datetime) -> Attempt:
+    """One attempt of Store.practice_log() as an Attempt."""
+    from drills.store import parse_iso
+    return Attempt(parse_iso(row["at"]) if row["at"] else default_at, row["status"], row["diagnosis"],
+                   tuple(tuple(c) for c in row["checks"]))
+
+
 def practices_from_log(log: Iterable[dict[str, Any]], infos: Sequence[ScenarioInfo],
                        now: datetime) -> list[Practice]:
     """Store.practice_log() rows as Practice values (drills of unknown scenarios are skipped)."""
@@ -428,8 +435,7 @@ def practices_from_log(log: Iterable[dict[str, Any]], infos: Sequence[ScenarioIn
         started = parse_iso(row["started_at"])
         solved = ((parse_iso(row["solved_at"]) - started).total_seconds() if row["solved_at"] else None)
         variant = row["params"].get(info.variant_param) if info.variant_param else None
-        attempts = tuple(Attempt(parse_iso(a["at"]) if a["at"] else started, a["status"], a["diagnosis"],
-                                 tuple(tuple(c) for c in a["checks"])) for a in row["attempts"])
+        attempts = tuple(attempt_from_row(a, started) for a in row["attempts"])
         out.append(Practice(
             scenario=row["scenario"], started_at=started, target_seconds=row["target_minutes"] * 60,
             solved_seconds=None if solved is None else max(0.0, solved),
