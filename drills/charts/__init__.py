@@ -78,7 +78,7 @@ def solve_time_chart(Figure, series: ScenarioSeries, index: int) -> Chart:
                              "label": f"drill {p.n}: {_minutes(p.seconds)}"
                                       f"{' with help' if p.hints or p.solution_viewed else ''}"})
     for number, p in enumerate(q for q in series.points if q.seconds is None):
-        ax.plot([p.n], [0], marker="x", markersize=7, linestyle="none", color=RED,
+        ax.plot([p.n], [0], marker="x", markersize=7, linestyle="none", color=RED, clip_on=False,
                 gid=f"miss-{chart.id}-{number}")
     top = max([target, *(p.seconds / 60 for p in solved)]) * 1.25
     ax.set_ylim(0, top)
@@ -218,9 +218,10 @@ SECTIONS = [
 ]
 
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 64rem; color: #222; }
 h1 { font-size: 1.5rem; } h2 { font-size: 1.15rem; margin-top: 2rem; }
-figure.chart { margin: 1rem 0; } figure.chart svg { width: 100%; height: auto; }
+figure.chart { margin: 0.5rem 0; } figure.chart svg { width: 100%; height: auto; }
+div.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(28rem, 1fr)); gap: 0 1.5rem; }
 figcaption, p.note { color: #555; font-size: 0.9rem; }
 """
 
@@ -238,12 +239,13 @@ def html_page(progress: Progress, generated: str) -> tuple[str, list[Chart]]:
                   f'<p class="note">{html.escape(note)}</p>']
         if not members:
             parts.append('<p class="empty">No data yet.</p>')
+        parts.append('<div class="charts">')
         for chart in members:
             points = html.escape(json.dumps(chart.points, sort_keys=True), quote=True)
             parts += [f'<figure class="chart" id="chart-{chart.id}" data-chart="{chart.id}" '
                       f'data-count="{len(chart.points)}" data-points="{points}">',
                       svg_of(chart), f"<figcaption>{html.escape(chart.title)}</figcaption>", "</figure>"]
-        parts.append("</section>")
+        parts += ["</div>", "</section>"]
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts), drawn
 
