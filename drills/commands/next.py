@@ -34,9 +34,10 @@ def command(start_it: bool, watch: bool, context_flag: str | None, as_json: bool
     if not ranked:
         raise UsageError("the catalog has no scenario to practise", "run 'drills list'")
     best, then = ranked[0], ranked[1:4]
+    running = [d.namespace for d in store.open_drills() if not d.solved_at]
     if as_json:
         from drills.ui import print_json
-        print_json({**best.to_dict(), "then": [s.to_dict() for s in then]})
+        print_json({**best.to_dict(), "then": [s.to_dict() for s in then], "running": running})
         return 0
 
     from rich.markup import escape
@@ -48,6 +49,8 @@ def command(start_it: bool, watch: bool, context_flag: str | None, as_json: bool
     if then:
         out.print("Then: " + escape(", ".join(s.scenario + (f" ({s.level})" if s.level else "")
                                               for s in then)))
+    if running:
+        out.print(f"Still running: {escape(', '.join(running))} (see 'drills status')")
     if not start_it:
         out.print("Start it with:")
         out.print(" ".join(best.command), soft_wrap=True, markup=False)   # never wrapped: it is copied

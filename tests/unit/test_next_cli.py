@@ -90,6 +90,10 @@ def test_next_start_goes_through_drills_start(capsys, monkeypatch):
     assert plan.namespace in out and "The clock is running" in out
     [open_drill] = Store().open_drills("kind-drills")
     assert open_drill.seed == chosen["seed"]
+    code, out, _ = run(capsys, "next")
+    assert code == 0 and f"Still running: {open_drill.namespace}" in out
+    _, out, _ = run(capsys, "next", "--json")
+    assert json.loads(out)["running"] == [open_drill.namespace]
 
 
 def test_next_flag_mistakes_are_one_line_usage_errors(capsys):
