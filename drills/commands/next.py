@@ -21,7 +21,7 @@ def ranked_drills(store, now):
 @context_option
 @json_option
 def command(start_it: bool, watch: bool, context_flag: str | None, as_json: bool) -> int:
-    """The drill you most need next (weak spots, reviews, then new ones), and why."""
+    """Pick the drill you most need next, and say why."""
     from drills.errors import UsageError
     from drills.store import utcnow
     if as_json and start_it:
