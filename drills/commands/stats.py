@@ -22,7 +22,7 @@ def load_progress(store):
               help="Write the charts as PNG images into DIR (needs matplotlib).")
 @json_option
 def command(html_file: Path | None, png_dir: Path | None, as_json: bool) -> int:
-    """Solves and best times per scenario, with pictures of progress."""
+    """Solve times per scenario, and pictures of your progress."""
     store = open_store()
     rows = store.stats()
     if html_file or png_dir:
