@@ -33,6 +33,7 @@ class Chart:
     section: str
     figure: Any
     points: list[dict[str, Any]] = field(default_factory=list)
+    misses: list[dict[str, Any]] = field(default_factory=list)   # drills not solved (solve-time charts)
 
 
 def _matplotlib():
@@ -78,8 +79,9 @@ def solve_time_chart(Figure, series: ScenarioSeries, index: int) -> Chart:
                              "label": f"drill {p.n}: {_minutes(p.seconds)}"
                                       f"{' with help' if p.hints or p.solution_viewed else ''}"})
     for number, p in enumerate(q for q in series.points if q.seconds is None):
-        ax.plot([p.n], [0], marker="x", markersize=7, linestyle="none", color=RED, clip_on=False,
-                gid=f"miss-{chart.id}-{number}")
+        gid = f"miss-{chart.id}-{number}"
+        ax.plot([p.n], [0], marker="x", markersize=7, linestyle="none", color=RED, clip_on=False, gid=gid)
+        chart.misses.append({"id": gid, "x": p.n, "day": p.day.isoformat(), "label": f"drill {p.n}: not solved"})
     top = max([target, *(p.seconds / 60 for p in solved)]) * 1.25
     ax.set_ylim(0, top)
     ax.set_xlim(0.5, max(len(series.points), 2) + 0.5)
@@ -242,8 +244,9 @@ def html_page(progress: Progress, generated: str) -> tuple[str, list[Chart]]:
         parts.append('<div class="charts">')
         for chart in members:
             points = html.escape(json.dumps(chart.points, sort_keys=True), quote=True)
+            misses = html.escape(json.dumps(chart.misses, sort_keys=True), quote=True)
             parts += [f'<figure class="chart" id="chart-{chart.id}" data-chart="{chart.id}" '
-                      f'data-count="{len(chart.points)}" data-points="{points}">',
+                      f'data-count="{len(chart.points)}" data-points="{points}" data-misses="{misses}">',
                       svg_of(chart), f"<figcaption>{html.escape(chart.title)}</figcaption>", "</figure>"]
         parts += ["</div>", "</section>"]
     parts += ["</body>", "</html>", ""]

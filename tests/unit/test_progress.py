@@ -172,7 +172,7 @@ class ChartParser(HTMLParser):
         if not self.inside:
             return
         figure = self.figures[-1]
-        if tag == "g" and (attrs.get("id") or "").startswith("pt-"):
+        if tag == "g" and (attrs.get("id") or "").startswith(("pt-", "miss-")):
             self.group = figure["groups"].setdefault(attrs["id"], [])
             self.depth = 0
         elif self.group is not None:
@@ -240,7 +240,8 @@ def test_html_page_is_self_contained_and_every_chart_carries_the_history(tmp_pat
     for chart_id, figure in figures.items():
         points = json.loads(figure["data-points"])
         assert int(figure["data-count"]) == len(points) > 0
-        assert sorted(figure["groups"]) == sorted(p["id"] for p in points), chart_id
+        misses = json.loads(figure["data-misses"])
+        assert sorted(figure["groups"]) == sorted(p["id"] for p in points + misses), chart_id
         if chart_id == "practice-calendar":
             continue   # its cells are placed by date, checked below
         # drawn higher means a larger value: the SVG's y grows downwards
@@ -253,6 +254,10 @@ def test_html_page_is_self_contained_and_every_chart_carries_the_history(tmp_pat
     solve_charts = {f["texts"][-1].split(":")[0]: json.loads(f["data-points"])
                     for cid, f in figures.items() if cid.startswith("solve-time-")}
     assert {s: [(p["x"], p["y"]) for p in pts] for s, pts in solve_charts.items()} == expected["solves"]
+    unsolved = {f["texts"][-1].split(":")[0]: [m["x"] for m in json.loads(f["data-misses"])]
+                for cid, f in figures.items() if cid.startswith("solve-time-")}
+    assert unsolved == {"expose-deployment": [], "notready-pods": [], "selector-mismatch": [],
+                        "wrong-targetport": [1]}
     stages = json.loads(figures["stage-pass-rate"]["data-points"])
     assert {p["x"]: p["y"] for p in stages} == expected["stages"]
     assert {"service", "endpoints", "targetPort", "traffic"} <= set(figures["stage-pass-rate"]["texts"])
