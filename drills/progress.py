@@ -28,6 +28,7 @@ class SolvePoint:
     hints: int = 0
     solution_viewed: bool = False
     level: str | None = None
+    running: bool = False       # not solved yet, and not ended either
 
     @property
     def within_target(self) -> bool:
@@ -98,7 +99,7 @@ def build(log: Iterable[dict[str, Any]], exams: Iterable[dict[str, Any]], today:
         points.append(SolvePoint(len(points) + 1, local_day(row["started_at"]),
                                  None if seconds is None else max(0.0, seconds),
                                  row["target_minutes"] * 60, row["hints"], row["solution_viewed"],
-                                 row["level"]))
+                                 row["level"], running=row["solved_at"] is None and row["ended_at"] is None))
         day = local_day(row["started_at"])
         days[day] = days.get(day, 0) + 1
         for raw in row["attempts"]:
@@ -123,12 +124,13 @@ def build(log: Iterable[dict[str, Any]], exams: Iterable[dict[str, Any]], today:
 
 def sparkline(series: ScenarioSeries, width: int = 12) -> str:
     """The last `width` drills as Rich markup: bar height is solve time (the target sits at
-    the middle height), green within target, red over it, a red x when not solved."""
+    the middle height), green within target, red over it, a red × when not solved, a dot
+    while still running."""
     cells = []
     target = series.target_seconds or 1.0
     for p in series.points[-width:]:
         if p.seconds is None:
-            cells.append("[red]×[/]")
+            cells.append("[yellow]·[/]" if p.running else "[red]×[/]")
             continue
         level = min(len(SPARK) - 1, int(p.seconds / (2 * target) * (len(SPARK) - 1) + 0.5))
         cells.append(f"[{'green' if p.within_target else 'red'}]{SPARK[level]}[/]")

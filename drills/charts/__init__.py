@@ -78,7 +78,7 @@ def solve_time_chart(Figure, series: ScenarioSeries, index: int) -> Chart:
         chart.points.append({"id": gid, "x": p.n, "y": round(p.seconds, 1), "day": p.day.isoformat(),
                              "label": f"drill {p.n}: {_minutes(p.seconds)}"
                                       f"{' with help' if p.hints or p.solution_viewed else ''}"})
-    for number, p in enumerate(q for q in series.points if q.seconds is None):
+    for number, p in enumerate(q for q in series.points if q.seconds is None and not q.running):
         gid = f"miss-{chart.id}-{number}"
         ax.plot([p.n], [0], marker="x", markersize=7, linestyle="none", color=RED, clip_on=False, gid=gid)
         chart.misses.append({"id": gid, "x": p.n, "day": p.day.isoformat(), "label": f"drill {p.n}: not solved"})

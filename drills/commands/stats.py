@@ -61,8 +61,8 @@ def print_pictures(rows, progress) -> None:
                       duration(r["best_seconds"]), duration(r["median_seconds"]),
                       views.sparkline(series) if series else "")
     out.print(table)
-    out.print("[dim]trend: last 12 solve times; half height = target; [green]▄[/] within, "
-              "[red]▄[/] over, [red]×[/] not solved[/]")
+    out.print("[dim]trend: last 12 drills, target at half height: [green]▄[/] within, [red]▄[/] over, "
+              "[red]×[/] unsolved, [yellow]·[/] open[/]")
     if progress.stages:
         out.print()
         out.print(views.stage_table(progress))

@@ -115,8 +115,9 @@ def test_sparkline_and_bars():
     series = progress.ScenarioSeries("x", 300.0, (
         progress.SolvePoint(1, utcnow().date(), 600.0, 300.0),
         progress.SolvePoint(2, utcnow().date(), None, 300.0),
-        progress.SolvePoint(3, utcnow().date(), 150.0, 300.0)))
-    assert progress.sparkline(series) == "[red]█[/][red]×[/][green]▃[/]"
+        progress.SolvePoint(3, utcnow().date(), 150.0, 300.0),
+        progress.SolvePoint(4, utcnow().date(), None, 300.0, running=True)))
+    assert progress.sparkline(series) == "[red]█[/][red]×[/][green]▃[/][yellow]·[/]"
     assert progress.bar(0.5, 4) == "██  " and progress.bar(1, 3) == "███" and progress.bar(0, 2) == "  "
     assert progress.bar(1 / 2, 1) == "▌" and progress.bar(1 / 8, 2) == "▎ "
 
