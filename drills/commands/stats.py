@@ -61,7 +61,7 @@ def print_pictures(rows, progress) -> None:
                       duration(r["best_seconds"]), duration(r["median_seconds"]),
                       views.sparkline(series) if series else "")
     out.print(table)
-    out.print("[dim]trend: last 12 drills, target at half height: [green]▄[/] within, [red]▄[/] over, "
+    out.print("[dim]trend: last 12, target at half height; [green]▄[/] within, [red]▄[/] over, "
               "[red]×[/] unsolved, [yellow]·[/] open[/]")
     if progress.stages:
         out.print()
