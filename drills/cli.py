@@ -6,6 +6,7 @@ the Kubernetes client.
 """
 from __future__ import annotations
 
+import errno
 import importlib
 import sqlite3
 
@@ -104,22 +105,67 @@ def _cluster_exception(exc: BaseException) -> tuple[int, str] | None:
     return None
 
 
-def main(argv: list[str] | None = None) -> int:
+OUTPUT_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG}
+
+
+def _stdout_failure(exc: BaseException) -> tuple[int, str | None] | None:
+    """A write to stdout that failed: a closed pipe ends silently (`drills list | head -1`),
+    a full disk in one line (`drills history > /dev/full`). Later writes go to /dev/null,
+    so interpreter shutdown does not print a second complaint."""
+    if not isinstance(exc, OSError) or exc.errno not in OUTPUT_ERRNOS | {errno.EPIPE}:
+        return None
+    import os
     import sys
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
+    if exc.errno == errno.EPIPE:
+        return int(ExitCode.OUTPUT_FAILED), None
+    return int(ExitCode.OUTPUT_FAILED), (f"the output cannot be written ({exc.strerror}) "
+                                         "(free some space, or send the output elsewhere)")
+
+
+def _answered_broken_pipe() -> bool:
+    """click and Rich answer EPIPE on stdout with SystemExit(1) of their own."""
+    import sys
+
+    from click.utils import PacifyFlushWrapper
+    ui = sys.modules.get("drills.ui")
+    return isinstance(sys.stdout, PacifyFlushWrapper) or bool(ui and getattr(ui.out, "quiet", False))
+
+
+def main(argv: list[str] | None = None) -> int:
+    import logging
+    import sys
+    # Libraries that log through the root logger (the kubernetes client does) would
+    # otherwise make logging print 'ERROR:root:' lines of its own.
+    root = logging.getLogger()
+    if not any(isinstance(h, logging.NullHandler) for h in root.handlers):
+        root.addHandler(logging.NullHandler())
     argv = sys.argv[1:] if argv is None else argv
     if not argv:
         argv = ["--help"]   # a bare `drills` is a request for help, not a usage error
     try:
-        result = cli.main(args=argv, prog_name="drills", standalone_mode=False)
+        try:
+            result = cli.main(args=argv, prog_name="drills", standalone_mode=False)
+        finally:
+            sys.stdout.flush()      # a full disk shows here when the output was buffered
     except click.exceptions.Exit as exc:   # --help, --version
         return int(exc.exit_code)
     except BaseException as exc:  # noqa: BLE001 - this is the one place errors become exit codes
         if isinstance(exc, SystemExit):
+            if _answered_broken_pipe():
+                return _stdout_failure(BrokenPipeError(errno.EPIPE, "Broken pipe"))[0]
             raise
-        try:
+        output = _stdout_failure(exc)
+        if output is not None:
+            code, line = output
+        else:
             code, line = exit_status_for(exc)
-        except BaseException:
-            raise
-        click.echo(f"drills: error: {line}", err=True)
+        if line is not None:
+            click.echo(f"drills: error: {line}", err=True)
         return code
     return int(result or 0)

@@ -61,6 +61,11 @@ def chosen_context(flag: str | None = None) -> tuple[str, bool]:
 def home() -> Path:
     override = os.environ.get("DRILLS_HOME")
     if override:
-        return Path(override).expanduser()
+        try:
+            return Path(override).expanduser()
+        except RuntimeError:     # '~someone' for a user this machine does not know
+            from drills.errors import UsageError
+            raise UsageError(f"DRILLS_HOME {override!r} names the home folder of an unknown user",
+                             "set DRILLS_HOME to an existing folder path") from None
     from platformdirs import user_data_dir
     return Path(user_data_dir("drills", appauthor=False))

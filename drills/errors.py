@@ -23,6 +23,7 @@ class ExitCode(enum.IntEnum):
     BAD_EVIDENCE = 10          # an evidence file that is not a drills bundle
     STORE_ERROR = 11           # the local history database cannot be used
     UNSAFE_TARGET = 12         # a namespace or context drills refuses to touch
+    OUTPUT_FAILED = 13         # stdout cannot be written (disk full; a closed pipe ends silently)
     INTERRUPTED = 130          # Ctrl-C, after cleanup
 
 

@@ -29,6 +29,8 @@ a cluster.
 from __future__ import annotations
 
 import json
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -40,32 +42,171 @@ OBJECT_KINDS = ("services", "endpoints", "endpointslices", "pods", "deployments"
                 "statefulsets", "daemonsets", "events", "nodes")
 
 
+MAX_BUNDLE_BYTES = 64 * 1024 * 1024   # recorded bundles are ~200 KB
+MAX_DEPTH = 64                        # recorded bundles nest 17 levels deep
+MAX_STRING = 1024 * 1024              # the longest recorded string is ~1.3 KB
+FIX_BUNDLE = "pass a file written by 'drills check --save-evidence'"
+
+
 def load_bundle(path: str | Path) -> dict[str, Any]:
+    """Read and validate a bundle; anything malformed is one BadEvidence line."""
+    path = Path(path)
     try:
-        data = json.loads(Path(path).read_text())
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BUNDLE_BYTES + 1)
     except FileNotFoundError as exc:
         raise BadEvidence(f"evidence file {path} does not exist",
                           "save one with 'drills check --save-evidence FILE'") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise BadEvidence(f"evidence file {path} is not readable JSON ({exc})",
-                          "pass a file written by 'drills check --save-evidence'") from exc
-    check_bundle(data, str(path))
+    except OSError as exc:
+        raise BadEvidence(f"evidence file {path} cannot be read ({exc.strerror or exc})",
+                          FIX_BUNDLE) from exc
+    if len(raw) > MAX_BUNDLE_BYTES:
+        raise BadEvidence(f"evidence file {path} is larger than {MAX_BUNDLE_BYTES // 2**20} MiB",
+                          FIX_BUNDLE)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise BadEvidence(f"evidence file {path} nests deeper than {MAX_DEPTH} levels",
+                          FIX_BUNDLE) from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadEvidence(f"evidence file {path} is not readable JSON ({_short(str(exc), 120)})",
+                          FIX_BUNDLE) from None
+    check_bundle(data, f"evidence file {path}")
     return data
 
 
 def check_bundle(data: Any, source: str = "evidence") -> None:
+    """The bundle's structure, before any check sees it: kind and version first
+    (so a foreign file is named as such), then bounds, then the JSON Schema."""
     if not isinstance(data, dict) or data.get("kind") != BUNDLE_KIND:
-        raise BadEvidence(f"{source} is not a drills evidence bundle",
-                          "pass a file written by 'drills check --save-evidence'")
+        raise BadEvidence(f"{source} is not a drills evidence bundle", FIX_BUNDLE)
     if data.get("version") != BUNDLE_VERSION:
-        raise BadEvidence(f"{source} has bundle version {data.get('version')!r}; this drills "
-                          f"reads version {BUNDLE_VERSION}", "collect it again with this drills")
-    drill = data.get("drill")
-    if not isinstance(drill, dict) or not {"scenario", "seed", "params"} <= set(drill):
-        raise BadEvidence(f"{source} does not say which drill it belongs to (field drill)",
-                          "collect it again with 'drills check --save-evidence'")
-    if not isinstance(data.get("objects"), dict) or not isinstance(data.get("probes", {}), dict):
-        raise BadEvidence(f"{source} lacks its objects or probes", "collect it again")
+        raise BadEvidence(f"{source}: field version: expected {BUNDLE_VERSION}; observed "
+                          f"{_short(repr(data.get('version')))}", "collect it again with this drills")
+    _check_bounds(data, source)
+    error = _first_schema_error(data)
+    if error is not None:
+        raise BadEvidence(f"{source}: field {_field(error.absolute_path)}: {_describe(error)}",
+                          FIX_BUNDLE)
+
+
+def _check_bounds(data: Any, source: str) -> None:
+    """Depth and string length anywhere in the bundle, without recursion."""
+    stack: list[tuple[Any, int, tuple]] = [(data, 1, ())]
+    while stack:
+        value, depth, where = stack.pop()
+        if depth > MAX_DEPTH:
+            raise BadEvidence(f"{source}: field {_field(where[:8])}...: nests deeper than "
+                              f"{MAX_DEPTH} levels", FIX_BUNDLE)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if len(key) > MAX_STRING:
+                    raise BadEvidence(f"{source}: field {_field(where)}: a key is longer than "
+                                      f"{MAX_STRING} characters", FIX_BUNDLE)
+                stack.append((item, depth + 1, (*where, key)))
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1, (*where, i)) for i, item in enumerate(value))
+        elif isinstance(value, str) and len(value) > MAX_STRING:
+            raise BadEvidence(f"{source}: field {_field(where)}: expected at most {MAX_STRING} "
+                              f"characters; observed {len(value)}", FIX_BUNDLE)
+
+
+@lru_cache(maxsize=1)
+def _validator():
+    import jsonschema  # deferred: only reading a bundle needs it
+    schema = json.loads(resources.files("drills").joinpath("schema", "evidence.schema.json").read_text())
+    return jsonschema.Draft202012Validator(schema)
+
+
+def identity_validator():
+    """The schema of a drill's identity alone (also what a namespace annotation holds)."""
+    import jsonschema
+    schema = _validator().schema
+    return jsonschema.Draft202012Validator({"$defs": schema["$defs"], "$ref": "#/$defs/identity"})
+
+
+def _first_schema_error(data: Any):
+    import jsonschema
+    return jsonschema.exceptions.best_match(_validator().iter_errors(data))
+
+
+def _field(path: Iterable) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return _short(out, 200) or "(top level)"
+
+
+def _short(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+_JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer",
+               float: "number", type(None): "null"}
+
+
+def _describe(error: Any) -> str:
+    """'expected ...; observed ...' without echoing a huge or hostile value in full."""
+    kind, wanted, value = error.validator, error.validator_value, error.instance
+    observed = _short(repr(value))
+    if kind == "type":
+        wanted = " or ".join(wanted) if isinstance(wanted, list) else wanted
+        return f"expected {wanted}; observed {_JSON_TYPES.get(type(value), 'value')} {observed}"
+    if kind in ("maxLength", "minLength"):
+        return f"expected {'at most' if kind == 'maxLength' else 'at least'} {wanted} characters; " \
+               f"observed {len(value)}"
+    if kind in ("maxItems", "maxProperties"):
+        return f"expected at most {wanted} entries; observed {len(value)}"
+    if kind in ("minimum", "maximum"):
+        return f"expected a number {'>=' if kind == 'minimum' else '<='} {wanted}; observed {observed}"
+    if kind == "const":
+        return f"expected {wanted!r}; observed {observed}"
+    if kind == "enum":
+        return f"expected one of {_short(', '.join(map(str, wanted)), 200)}; observed {observed}"
+    if kind == "pattern":
+        return f"expected a value matching {wanted}; observed {observed}"
+    if kind == "required":
+        missing = [k for k in wanted if k not in value]
+        return f"expected field(s) {', '.join(missing)}; observed none"
+    if kind == "additionalProperties" and isinstance(value, dict):
+        known = set((error.schema or {}).get("properties") or {})
+        extra = sorted(str(k) for k in value if k not in known)
+        return f"expected no other fields; observed {_short(', '.join(extra), 120)}"
+    if kind == "propertyNames":
+        return f"expected known field names; observed {observed}"
+    return _short(error.message, 200)
+
+
+def replay_bundle(bundle: dict[str, Any], source: str):
+    """The plan a (validated) bundle belongs to. Values the bundle brings are the
+    bundle's fault (BadEvidence); a scenario that does not render on its own seed
+    is the pack's (BadScenarioPack), so it is rendered once without them first."""
+    from drills import catalog
+    from drills.errors import DrillsError, UnknownScenario
+    from drills.render import render
+
+    drill = bundle["drill"]
+    try:
+        scenario = catalog.get(drill["scenario"])
+    except UnknownScenario as exc:
+        raise UnknownScenario(f"{source}: field drill.scenario: {exc.message}", exc.hint) from None
+    levels = scenario.meta.get("levels") or {}
+    level = drill.get("level")
+    if level is not None and level not in levels:
+        raise BadEvidence(f"{source}: field drill.level: expected one of "
+                          f"{', '.join(levels) or '(none)'}; observed {_short(repr(level))}", FIX_BUNDLE)
+    declared = set(scenario.meta.get("parameters") or {})
+    unknown = sorted(set(drill["params"]) - declared)
+    if unknown:
+        raise BadEvidence(f"{source}: field drill.params: scenario {scenario.id} has no parameter "
+                          f"{_short(', '.join(unknown), 120)}", FIX_BUNDLE)
+    render(scenario, drill["seed"], namespace=drill["namespace"], image=drill["image"], level=level)
+    try:
+        return render(scenario, drill["seed"], namespace=drill["namespace"], image=drill["image"],
+                      level=level, overrides=drill["params"])
+    except DrillsError as exc:
+        raise BadEvidence(f"{source}: field drill.params: the scenario does not render with these "
+                          f"values ({_short(exc.message, 200)})", FIX_BUNDLE) from None
 
 
 # --- small facts about API objects ------------------------------------------

@@ -165,7 +165,14 @@ class BatchItem:
     stop_after_failures: int = 0
 
 
-def timed_loop(item: BatchItem) -> str:
+def new_batch_mark() -> str:
+    """A marker the probed servers cannot guess, so an answer that contains a line
+    shaped like a marker cannot pass for the result of another probe."""
+    import secrets
+    return f"{BATCH_MARK}-{secrets.token_hex(8)}"
+
+
+def timed_loop(item: BatchItem, mark: str = BATCH_MARK) -> str:
     """Shell that runs the command up to `tries` times; after each attempt it
     prints `@@drills-attempt <label> <rc> <t0> <t1>` with /proc/uptime stamps
     (busybox has no sub-second clock otherwise)."""
@@ -175,14 +182,14 @@ def timed_loop(item: BatchItem) -> str:
             f" [ $f -ge {item.stop_after_failures} ] && break;") if item.stop_after_failures else ""
     return (f"f=0; i=0; while [ $i -lt {max(1, int(item.tries))} ]; do i=$((i+1));"
             f" read t0 x </proc/uptime; {item.command} 2>&1; rc=$?; read t1 x </proc/uptime;"
-            f' echo; echo "{BATCH_MARK} {item.label} $rc $t0 $t1";{stop} done')
+            f' echo; echo "{mark} {item.label} $rc $t0 $t1";{stop} done')
 
 
-def batch_script(items: list[BatchItem], workdir: str = BATCH_DIR) -> str:
+def batch_script(items: list[BatchItem], workdir: str = BATCH_DIR, mark: str = BATCH_MARK) -> str:
     """One script for many probes. They run side by side, each writing to its own
     file, and are printed in order; if no temporary folder can be made they run
     one after another instead."""
-    loops = [f"( {timed_loop(item)} )" for item in items]
+    loops = [f"( {timed_loop(item, mark)} )" for item in items]
     if len(loops) <= 1:
         return "".join(f"{loop} 2>&1" for loop in loops)
     parallel = " ".join(f'{loop} >"$d/{n}" 2>&1 &' for n, loop in enumerate(loops))
@@ -192,14 +199,18 @@ def batch_script(items: list[BatchItem], workdir: str = BATCH_DIR) -> str:
             f"{parallel} wait; cat {files}; rm -rf \"$d\"; else {serial}; fi")
 
 
-def parse_batch(output: str) -> dict[str, list[dict[str, Any]]]:
+def parse_batch(output: str, mark: str = BATCH_MARK) -> dict[str, list[dict[str, Any]]]:
     """Inverse of batch_script: label -> [{"exit_code", "text", "seconds"}]."""
     result: dict[str, list[dict[str, Any]]] = {}
     chunk: list[str] = []
     for line in output.splitlines():
-        if line.startswith(BATCH_MARK + " "):
-            fields = line[len(BATCH_MARK) + 1:].split()
-            label, rc = fields[0], int(fields[1]) if len(fields) > 1 else -1
+        if line.startswith(mark + " "):
+            fields = line[len(mark) + 1:].split()
+            if not fields:
+                chunk.append(line)
+                continue
+            label = fields[0]
+            rc = int(fields[1]) if len(fields) > 1 and re.fullmatch(r"-?[0-9]+", fields[1]) else -1
             seconds = None
             if len(fields) >= 4:
                 try:

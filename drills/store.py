@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 from drills.config import home
 from drills.errors import StoreError
+from drills.private import private_file, private_folder
 
 DB_NAME = "drills.db"
 
@@ -118,7 +119,8 @@ class Store:
     def __init__(self, path: Path | None = None):
         self.path = path or home() / DB_NAME
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_folder(self.path.parent)
+            private_file(self.path)     # SQLite gives its -wal and -shm files the same mode
             self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA busy_timeout = 10000")
@@ -249,6 +251,18 @@ class Store:
         with self._tx() as db:
             db.execute("INSERT INTO help (drill_id, at, kind, hint_index) VALUES (?,?,?,?)",
                        (drill_id, iso(utcnow()), kind, hint_index))
+
+    def reveal_hint(self, drill_id: int, total: int) -> int | None:
+        """Record the next hint and return its index, or None when all `total` are
+        shown. One write transaction, so concurrent calls never hand out an index twice."""
+        with self._tx() as db:
+            shown = db.execute("SELECT COUNT(*) FROM help WHERE drill_id = ? AND kind = 'hint'",
+                               (drill_id,)).fetchone()[0]
+            if shown >= total:
+                return None
+            db.execute("INSERT INTO help (drill_id, at, kind, hint_index) VALUES (?,?,?,?)",
+                       (drill_id, iso(utcnow()), "hint", shown))
+            return int(shown)
 
     # --- history ---------------------------------------------------------------
     def history(self, scenario: str | None = None, limit: int = 50) -> list[DrillRecord]:

@@ -17,7 +17,8 @@ if TYPE_CHECKING:
     from drills.probes import ProbeSpec
     from drills.render import Fix, Plan
 
-__all__ = ["connect", "start_drill", "collect_evidence", "list_drills", "drill_present", "reset_drills",
+__all__ = ["connect", "start_drill", "collect_evidence", "list_drills", "drill_present", "verified_plan",
+           "reset_drills",
            "apply_fix", "cluster_up", "cluster_down", "cluster_status", "ensure_kind"]
 
 
@@ -57,9 +58,20 @@ def list_drills(session: "Session") -> list[dict[str, Any]]:
 
 
 def drill_present(session: "Session", namespace: str) -> bool:
-    """Whether the drill's namespace still stands (a learner may delete it by hand)."""
+    """Whether the drill's namespace still stands (a learner may delete it by hand);
+    one that stands without drills' label is refused (UnsafeTarget)."""
+    from drills.cluster.trust import require_labelled
     with _api_errors(session.context):
-        return session.api.get("namespaces", namespace) is not None
+        return require_labelled(session.api, namespace) is not None
+
+
+def verified_plan(session: "Session", namespace: str) -> "Plan":
+    """The plan of a drill found on a cluster, from its annotation verified against
+    the namespace that carries it (see drills.cluster.trust)."""
+    from drills.cluster.trust import verified_plan as _verified
+    from drills.config import default_image
+    with _api_errors(session.context):
+        return _verified(session.api, namespace, default_image())
 
 
 def reset_drills(session: "Session", namespaces: list[str] | None = None, *, wait: bool = True,

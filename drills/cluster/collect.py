@@ -15,7 +15,8 @@ from drills import probes as P
 from drills.cluster.api import ApiError, ExecFailed
 from drills.cluster.setup import collected_scope
 from drills.cluster.objects import PROBE_CONTAINER, PROBE_POD, probe_pod_body, utc_now
-from drills.errors import ClusterUnreachable, DrillsError
+from drills.cluster.trust import require_labelled
+from drills.errors import ClusterUnreachable, DrillsError, UnsafeTarget
 from drills.evidence import BUNDLE_KIND, BUNDLE_VERSION, OBJECT_KINDS, labels_of, name_of, namespace_of
 
 RETRY_BUDGET_S = 2.5       # a probe failing right after a fix is tried again within this
@@ -272,7 +273,8 @@ class ProbeRunner:
                 raise Unresolved(f"Service {host} is of type ExternalName and has no ClusterIP")
             if not ip or ip == "None":
                 raise Unresolved(f"Service {host} is headless (clusterIP: None)")
-            return [self._http(f"http://{_bracket(ip)}:{port}{path}", spec.tries)]
+            return [self._http(f"http://{_bracket(_ip(ip, f'Service {host} clusterIP'))}:{port}{path}",
+                               spec.tries)]
         if spec.kind == "nodeport":
             if "nodes" not in objects:
                 raise ProbeError("the Nodes could not be listed, so their addresses are unknown")
@@ -281,6 +283,7 @@ class ProbeRunner:
                 ip = next((a.get("address") for a in (node.get("status") or {}).get("addresses") or []
                            if a.get("type") == "InternalIP"), None)
                 if ip:
+                    ip = _ip(ip, f"node {name_of(node)} InternalIP")
                     item, meta = self._http(f"http://{_bracket(ip)}:{port}{path}", spec.tries)
                     items.append((item, {**meta, "node": name_of(node)}))
             if not items:
@@ -297,10 +300,18 @@ class ProbeRunner:
     # running a batch
     def _exec(self, ns: str, items: list[P.BatchItem], objects: dict) -> dict | str:
         """Parsed output by label, or a string saying why the probe could not run."""
+        try:
+            if require_labelled(self.api, ns) is None:   # probes run only where drills' label is
+                return f"namespace {ns} does not exist"
+        except UnsafeTarget:
+            raise
+        except (ApiError, DrillsError) as exc:
+            return f"namespace {ns} cannot be read: {_describe(exc)}"
         ready, why = self._probe_pod_ready(ns, objects)
         if not ready:
             return why
-        script = P.batch_script(items)
+        mark = P.new_batch_mark()       # the learner's servers answer into this output
+        script = P.batch_script(items, mark=mark)
         try:
             rc, stdout, stderr = self.api.exec(ns, PROBE_POD, ["sh", "-c", script],
                                                container=PROBE_CONTAINER,
@@ -309,7 +320,7 @@ class ProbeRunner:
             return f"the probe could not run in pod {ns}/{PROBE_POD}: {exc}"
         except (ApiError, DrillsError) as exc:
             return f"the probe could not run in pod {ns}/{PROBE_POD}: {_describe(exc)}"
-        parsed = P.parse_batch(stdout)
+        parsed = P.parse_batch(stdout, mark=mark)
         if not parsed:
             detail = P.clean_stderr(stderr).strip() or stdout.strip() or f"exit code {rc}"
             return f"the probe script in pod {ns}/{PROBE_POD} printed no results ({detail[:300]})"
@@ -327,12 +338,17 @@ class ProbeRunner:
                 return True, ""
             if pod is None and self.heal:
                 return self._recreate(ns)
+        except UnsafeTarget:
+            raise
         except (ApiError, DrillsError) as exc:
             return False, f"the probe pod {ns}/{PROBE_POD} cannot be read: {_describe(exc)}"
         return False, f"the probe pod {ns}/{PROBE_POD} {state}"
 
     def _recreate(self, ns: str) -> tuple[bool, str]:
-        """The learner may delete every pod in the namespace; bring the probe back."""
+        """The learner may delete every pod in the namespace; bring the probe back,
+        into a namespace that carries drills' label at this very moment."""
+        if require_labelled(self.api, ns) is None:
+            return False, f"namespace {ns} does not exist"
         self.api.apply(probe_pod_body(self.plan.image, ns), ns)
         deadline = time.monotonic() + PROBE_POD_HEAL_S
         state = "is starting"
@@ -351,6 +367,15 @@ def exec_timeout(items: list[P.BatchItem]) -> float:
         per_try = DNS_TRY_BOUND_S if item.command.startswith("nslookup") else P.WGET_TIMEOUT_S + 1.0
         return item.tries * per_try
     return min(60.0, max((bound(i) for i in items), default=0.0) + 5.0)
+
+
+def _ip(value: Any, what: str) -> str:
+    """An address read from the cluster, which the learner may have written."""
+    import ipaddress
+    try:
+        return str(ipaddress.ip_address(str(value)))
+    except ValueError:
+        raise ProbeError(f"{what} {str(value)[:60]!r} is not an IP address") from None
 
 
 def _bracket(ip: str) -> str:

@@ -119,15 +119,17 @@ def drill_summary(ns: dict[str, Any]) -> dict[str, Any]:
     labels = meta.get("labels") or {}
     identity = drill_identity(ns)
     seed = labels.get(SEED_LABEL)
+    # the learner can edit both: a value of the wrong type names no other namespace
+    main = (identity or {}).get("namespace")
     return {
         "name": meta.get("name"),
         "scenario": labels.get(SCENARIO_LABEL),
-        "seed": int(seed) if seed and seed.isdigit() else seed,
+        "seed": int(seed) if isinstance(seed, str) and seed.isascii() and seed.isdigit() else seed,
         "created": meta.get("creationTimestamp"),
         "phase": (ns.get("status") or {}).get("phase") or "Active",
         "identity": identity,
         # the drill's main namespace (extra namespaces point at it)
-        "drill_namespace": (identity or {}).get("namespace", meta.get("name")),
+        "drill_namespace": main if isinstance(main, str) else meta.get("name"),
     }
 
 

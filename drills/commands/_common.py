@@ -70,8 +70,10 @@ def grade_live(session, plan):
 def save_bundle(bundle: dict, path: str) -> None:
     import json
     from pathlib import Path
+
+    from drills.private import write_private
     try:
-        Path(path).write_text(json.dumps(bundle, indent=1, sort_keys=True) + "\n")
+        write_private(Path(path), (json.dumps(bundle, indent=1, sort_keys=True) + "\n").encode())
     except OSError as exc:
         raise UsageError(f"cannot write evidence to {path} ({exc.strerror})",
                          "choose a writable path") from exc

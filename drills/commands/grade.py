@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from drills.commands._common import context_option, exit_code_for, json_option, plan_for
+from drills.commands._common import context_option, exit_code_for, json_option
 from drills.errors import UsageError
 
 
@@ -22,12 +22,12 @@ def command(evidence_files: tuple[str, ...], namespaces: tuple[str, ...], contex
     if evidence_files and namespaces:
         raise UsageError("use --evidence or --namespace, not both", "see 'drills grade --help'")
     if evidence_files:
-        from drills.evidence import load_bundle
+        from drills.evidence import load_bundle, replay_bundle
         for path in evidence_files:
             bundle = load_bundle(path)
-            reports.append(judge(plan_for(bundle["drill"]), bundle))
+            reports.append(judge(replay_bundle(bundle, f"evidence file {path}"), bundle))
     else:
-        from drills.cluster import list_drills
+        from drills.cluster import list_drills, verified_plan
         from drills.commands._common import connect, grade_live
         session = connect(context_flag)
         found = list_drills(session)
@@ -40,8 +40,10 @@ def command(evidence_files: tuple[str, ...], namespaces: tuple[str, ...], contex
         if not found:
             raise UsageError(f"no drill namespaces on context {session.context}",
                              "the learner starts one with 'drills start <scenario>'")
-        for drill in found:
-            _, report = grade_live(session, plan_for(drill["identity"]))
+        # every annotation is verified before anything is probed (the learner wrote them)
+        plans = [verified_plan(session, drill["name"]) for drill in found]
+        for plan in plans:
+            _, report = grade_live(session, plan)
             reports.append(report)
     if as_json:
         from drills.ui import print_json

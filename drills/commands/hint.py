@@ -16,9 +16,10 @@ def command(drill: str | None, context_flag: str | None) -> int:
     store = open_store()
     record = pick_drill(store, chosen_context(context_flag)[0], drill)
     hints = plan_for(record.identity()).hints
-    index = min(record.hints_shown, len(hints) - 1)
-    if record.hints_shown < len(hints):
-        store.add_help(record.id, "hint", index)
+    index = store.reveal_hint(record.id, len(hints))   # reveal and record in one transaction
+    if index is None:
+        out.print(f"All {len(hints)} hints are shown; 'drills solution' shows the reference solution.")
+        return 0
     out.print(f"[bold]Hint {index + 1} of {len(hints)}:[/] {hints[index]}")
     if index == len(hints) - 1:
         out.print("That was the last hint; 'drills solution' shows the reference solution.")

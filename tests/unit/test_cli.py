@@ -101,11 +101,12 @@ def open_drill():
 
 def test_hints_progress_and_are_recorded(capsys, open_drill):
     store, drill_id, plan = open_drill
-    for number in range(1, len(plan.hints) + 2):
+    for number in range(1, len(plan.hints) + 1):
         code, out, _ = run(capsys, "hint")
-        shown = min(number, len(plan.hints))
-        assert code == 0 and f"Hint {shown} of {len(plan.hints)}" in out
+        assert code == 0 and f"Hint {number} of {len(plan.hints)}" in out
     assert "last hint" in out
+    code, out, _ = run(capsys, "hint")
+    assert code == 0 and f"All {len(plan.hints)} hints are shown" in out and "Hint " not in out
     assert store.drill(drill_id).hints_shown == len(plan.hints)
 
 

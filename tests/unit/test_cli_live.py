@@ -28,7 +28,7 @@ class FakeRuntime:
         self.exists = cluster_exists
         self.gone: set[str] = set()
         for name in ("connect", "cluster_status", "cluster_up", "start_drill", "collect_evidence",
-                     "reset_drills", "list_drills", "drill_present"):
+                     "reset_drills", "list_drills", "drill_present", "verified_plan"):
             monkeypatch.setattr(cluster, name, getattr(self, name), raising=False)
 
     def connect(self, context, explicit, timeout=10.0):
@@ -62,6 +62,11 @@ class FakeRuntime:
 
     def drill_present(self, session, namespace):
         return namespace not in self.gone
+
+    def verified_plan(self, session, namespace):
+        # the annotation check itself is tested against the API double in tests/unit/trust
+        from drills.commands._common import plan_for
+        return plan_for(next(b["drill"] for b in self.bundles if b["drill"]["namespace"] == namespace))
 
     def list_drills(self, session):
         return [{"name": b["drill"]["namespace"], "identity": b["drill"]} for b in self.bundles[:1]]

@@ -9,7 +9,7 @@ import pytest
 from drills import probes as P
 from drills.cluster import collect as C
 from drills.cluster.api import ApiError, ExecFailed
-from drills.cluster.objects import PROBE_POD, probe_pod_body
+from drills.cluster.objects import MANAGED_BY, MANAGER, PROBE_POD, probe_pod_body
 from drills.errors import ClusterUnreachable
 from drills.evidence import OBJECT_KINDS, Evidence, check_bundle
 from drills.probes import ProbeSpec
@@ -25,7 +25,8 @@ CLUSTER_IP = ProbeSpec("http-cluster-ip", "web:80/", tries=12)
 
 def seed(fake: FakeKube, case: str, ns: str = NS, probe: bool = True) -> None:
     data = real(case)
-    fake.create("namespaces", {"metadata": {"name": ns}})
+    # probes go only into namespaces that carry drills' label
+    fake.create("namespaces", {"metadata": {"name": ns, "labels": {MANAGED_BY: MANAGER}}})
     for kind in ("services", "deployments", "pods", "endpointslices", "endpoints", "events"):
         for obj in data[kind]:
             if kind == "pods" and obj["metadata"]["name"] == "probe":

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 from drills.cluster import kind as K
-from drills.errors import NoCluster
+from drills.errors import NoCluster, UsageError
 
 REPO = Path(__file__).resolve().parents[3]
 FAKE_KIND = b"#!/bin/sh\necho 'kind v0.32.0 go1.24 linux/amd64'\n"
@@ -64,7 +64,13 @@ def test_kind_on_path_wins(tmp_path, monkeypatch):
     assert K.ensure_kind() == str(bindir / "kind")
 
 
-def test_download_verifies_the_published_checksum(release_server, no_kind_on_path, monkeypatch):
+@pytest.fixture
+def pinned(monkeypatch):
+    """Pin FAKE_KIND as this platform's kind release (the real pins are kind's own sums)."""
+    monkeypatch.setitem(K.KIND_SHA256, K.kind_asset(), hashlib.sha256(FAKE_KIND).hexdigest())
+
+
+def test_download_installs_the_pinned_binary(release_server, no_kind_on_path, monkeypatch, pinned):
     base, publish = release_server
     publish(FAKE_KIND)
     monkeypatch.setenv("DRILLS_KIND_BASE_URL", base)
@@ -73,32 +79,70 @@ def test_download_verifies_the_published_checksum(release_server, no_kind_on_pat
     assert path == K.cached_kind()
     assert path.read_bytes() == FAKE_KIND
     assert os.access(path, os.X_OK)
+    assert (path.stat().st_mode & 0o777, path.parent.stat().st_mode & 0o777) == (0o700, 0o700)
     assert phases == [f"downloading kind {K.KIND_VERSION}"]
     # next time the cache is used, without asking the server
     monkeypatch.setenv("DRILLS_KIND_BASE_URL", "http://127.0.0.1:9/never-asked")
     assert K.ensure_kind() == str(path)
 
 
-def test_a_binary_that_does_not_match_its_checksum_is_discarded(release_server, no_kind_on_path,
-                                                                 monkeypatch):
+def test_a_binary_whose_published_sum_matches_but_not_the_pin_is_refused(
+        release_server, no_kind_on_path, monkeypatch, pinned):
+    """A mirror serving any binary with its own matching .sha256sum installs nothing."""
     base, publish = release_server
-    publish(FAKE_KIND, checksum=hashlib.sha256(b"the real kind").hexdigest())
+    evil = b"#!/bin/sh\ntouch /tmp/pwned\n"
+    publish(evil)                                  # its .sha256sum matches it
     monkeypatch.setenv("DRILLS_KIND_BASE_URL", base)
     with pytest.raises(NoCluster) as caught:
         K.ensure_kind()
-    assert "does not match its published checksum" in caught.value.message
+    assert "pinned" in caught.value.message and "\n" not in caught.value.one_line()
     assert caught.value.hint == K.KIND_INSTALL
     folder = K.cached_kind().parent
     assert not folder.exists() or list(folder.iterdir()) == []     # no partial file either
 
 
-def test_a_checksum_file_without_a_sum_is_refused(release_server, no_kind_on_path, monkeypatch):
+def test_a_cached_binary_that_is_not_the_pinned_one_is_not_used(tmp_path, no_kind_on_path, pinned):
+    cached = K.cached_kind()
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"#!/bin/sh\necho planted\n")
+    cached.chmod(0o755)
+    assert K.find_kind() is None
+
+
+def test_a_platform_without_a_pin_refuses_the_download(release_server, no_kind_on_path,
+                                                        monkeypatch):
     base, publish = release_server
-    publish(FAKE_KIND, checksum="<html>not found</html>")
+    publish(FAKE_KIND)
+    monkeypatch.delitem(K.KIND_SHA256, K.kind_asset())
     monkeypatch.setenv("DRILLS_KIND_BASE_URL", base)
-    with pytest.raises(NoCluster):
+    with pytest.raises(NoCluster) as caught:
         K.ensure_kind()
+    assert "no pinned sha256" in caught.value.message
     assert not K.cached_kind().exists()
+
+
+def test_every_supported_platform_has_a_pin():
+    assert set(K.KIND_SHA256) == {"kind-linux-amd64", "kind-linux-arm64",
+                                  "kind-darwin-amd64", "kind-darwin-arm64"}
+    assert all(len(v) == 64 and set(v) <= set("0123456789abcdef") for v in K.KIND_SHA256.values())
+    assert len(set(K.KIND_SHA256.values())) == 4
+
+
+@pytest.mark.parametrize("base", ["http://example.com/kind", "http://10.0.0.1:8080",
+                                  "ftp://127.0.0.1/x", "file:///tmp/kind", "127.0.0.1:8000"])
+def test_plain_http_is_refused_except_to_loopback(base, no_kind_on_path, monkeypatch, pinned):
+    monkeypatch.setenv("DRILLS_KIND_BASE_URL", base)
+    asked = []
+    monkeypatch.setattr(K, "_fetch", lambda url: asked.append(url) or b"")
+    with pytest.raises(UsageError) as caught:
+        K.ensure_kind()
+    assert "DRILLS_KIND_BASE_URL" in caught.value.message and asked == []
+
+
+@pytest.mark.parametrize("base", ["https://mirror.example/kind", "http://127.0.0.1:8000",
+                                  "http://localhost:1", "http://[::1]:8000/x"])
+def test_https_and_loopback_http_are_allowed(base):
+    K.check_base_url(base)
 
 
 def test_a_missing_release_says_how_to_install(release_server, no_kind_on_path, monkeypatch):
