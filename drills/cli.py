@@ -49,7 +49,9 @@ class LazyGroup(click.Group):
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         # Short help from each module's docstring line, without importing heavy modules twice.
-        rows = [(name, (self.get_command(ctx, name).get_short_help_str(60))) for name in COMMANDS]
+        # as much of each line as the help's width leaves beside the names, not a fixed 60
+        limit = max(40, formatter.width - formatter.current_indent - max(map(len, COMMANDS)) - 4)
+        rows = [(name, (self.get_command(ctx, name).get_short_help_str(limit))) for name in COMMANDS]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
@@ -166,6 +168,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             code, line = exit_status_for(exc)
         if line is not None:
-            click.echo(f"drills: error: {line}", err=True)
+            from drills.ui import inert   # the line may quote a cluster's or a pack's strings
+            click.echo(f"drills: error: {inert(line)}", err=True)
         return code
     return int(result or 0)

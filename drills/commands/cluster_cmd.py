@@ -15,9 +15,9 @@ def command() -> None:
 def up() -> int:
     """Create the kind cluster (1 control plane, 2 workers) and preload the drill image."""
     from drills.cluster import cluster_up
-    from drills.ui import err, out
+    from drills.ui import err, out, progress_of
     with err.status("creating the kind cluster 'drills'") as spinner:
-        cluster_up(progress=spinner.update)
+        cluster_up(progress=progress_of(spinner))
     out.print("Cluster 'drills' is ready (context kind-drills). Next: drills start selector-mismatch")
     return 0
 
@@ -43,7 +43,29 @@ def status(as_json: bool) -> int:
         from drills.ui import print_json
         print_json(info)
     else:
-        from drills.ui import out
-        for key, value in info.items():
-            out.print(f"{key}: {value}")
+        print_cluster_status(info)
     return 0
+
+
+def print_cluster_status(info: dict) -> None:
+    """One line per fact; lists as one item per line, never as a Python repr."""
+    from drills.ui import assemble, out, plain
+    labels = {"name": "cluster", "context": "context", "kind": "kind binary", "docker": "Docker",
+              "exists": "exists", "context_present": "context in kubeconfig", "nodes": "nodes",
+              "problems": "problems"}
+    width = max(len(label) for label in labels.values()) + 1
+    for key in [*labels, *(k for k in info if k not in labels)]:
+        if key not in info:
+            continue
+        value = info[key]
+        label = f"{labels.get(key, key)}:".ljust(width)
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        elif value is None:
+            value = "not found"
+        if isinstance(value, (list, tuple)):
+            out.print(assemble((label, "bold"), " ", str(len(value)) if value else "none"))
+            for item in value:
+                out.print(plain(f"  - {item}" if key != "nodes" else f"  {item}"))
+        else:
+            out.print(assemble((label, "bold"), " ", str(value)))

@@ -22,16 +22,18 @@ def command(context_flag: str | None, as_json: bool) -> int:
     else:
         from rich.table import Table
 
-        from drills.ui import out
-        marks = {True: "[green]ok[/]", False: "[red]problem[/]", None: "[yellow]skipped[/]"}
+        from rich.text import Text
+
+        from drills.ui import assemble, out, plain
+        marks = {True: Text("ok", "green"), False: Text("problem", "red"), None: Text("skipped", "yellow")}
         table = Table(box=None, show_header=False, pad_edge=False)
         table.add_column(no_wrap=True)
         table.add_column(no_wrap=True)
         table.add_column()
         for item in items:
-            detail = item["detail"]
+            detail = plain(item["detail"], overflow="fold")
             if item["ok"] is False and item.get("fix"):
-                detail += f"\n[bold]fix:[/] {item['fix']}"
-            table.add_row(marks[item["ok"]], item["name"], detail)
+                detail.append("\n").append_text(assemble(("fix:", "bold"), " ", item["fix"]))
+            table.add_row(marks[item["ok"]], plain(item["name"]), detail)
         out.print(table)
     return ExitCode.NO_CLUSTER if any(i["ok"] is False for i in items) else ExitCode.OK

@@ -40,7 +40,7 @@ def start(count: int, minutes: float | None, seed: int | None, context_flag: str
     from drills.graders.judge import validate_plan
     from drills.render import random_seed, render
     from drills.store import iso, utcnow
-    from drills.ui import err, out
+    from drills.ui import assemble, err, out, print_plain, progress_of
 
     context, explicit = chosen_context(context_flag)
     store = open_store()
@@ -57,12 +57,13 @@ def start(count: int, minutes: float | None, seed: int | None, context_flag: str
     started = []
     with err.status("checking the cluster") as spinner:
         if not explicit and not cluster.cluster_status().get("exists"):
-            cluster.cluster_up(progress=spinner.update)
+            cluster.cluster_up(progress=progress_of(spinner))
         session = connect(context_flag)
         try:
             for task, plan in zip(tasks, plans):
-                spinner.update(f"task {task.number}/{len(tasks)}: {plan.scenario}")
-                cluster.start_drill(session, plan, progress=lambda p, n=task.number: spinner.update(f"task {n}: {p}"))
+                progress = progress_of(spinner)
+                progress(f"task {task.number}/{len(tasks)}: {plan.scenario}")
+                cluster.start_drill(session, plan, progress=lambda p, n=task.number: progress(f"task {n}: {p}"))
                 started.append(plan)
         except BaseException:
             spinner.update("cleaning up the tasks already deployed")
@@ -74,10 +75,11 @@ def start(count: int, minutes: float | None, seed: int | None, context_flag: str
         store.add_drill(plan.identity(), context, plan.target_minutes, now, exam_id=exam_id)
     out.rule(f"[bold]Mock exam (seed {seed}): {len(tasks)} tasks, {minutes:g} minutes, pass mark {PASS_MARK:g}%[/]")
     for task, plan in zip(tasks, plans):
-        out.rule(f"Task {task.number} ({task.weight}%-weight) · namespace {plan.namespace}")
-        out.print(plan.task)
+        out.rule(assemble(f"Task {task.number} ({task.weight}%-weight) · namespace {plan.namespace}"))
+        print_plain(plan.task)
     out.rule()
-    out.print(f"Context: {context}. Check progress with 'drills exam check'; finish with 'drills exam end'.")
+    out.print(assemble(f"Context: {context}. Check progress with 'drills exam check'; "
+                       "finish with 'drills exam end'."))
     return 0
 
 
@@ -103,18 +105,14 @@ def _print_exam(rows, total: float, remaining: float, as_json: bool) -> None:
                     "remaining_seconds": round(remaining), "tasks": [
                         {**r.to_dict(), "weight": w, "namespace": rec.namespace} for rec, r, w in rows]})
         return
-    from rich.table import Table
-
-    from drills.ui import STATUS_STYLE, duration, out
-    table = Table(title="mock exam")
-    for col in ("task", "scenario", "weight", "result", "score", "diagnosis"):
-        table.add_column(col)
-    for number, (rec, report, weight) in enumerate(rows, start=1):
-        diag = report.diagnosis
-        table.add_row(str(number), rec.scenario, str(weight),
-                      f"[{STATUS_STYLE[report.status]}]{report.status}[/]", f"{report.score:g}%",
-                      diag.message if diag else "")
-    out.print(table)
+    from drills.ui import duration, out, print_rows, status_text
+    tasks = [{"task": number, "scenario": rec.scenario, "weight": weight, "report": report}
+             for number, (rec, report, weight) in enumerate(rows, start=1)]
+    print_rows(tasks, as_json=False, title="mock exam", heading=2, empty="No tasks.", wrap=("diagnosis",),
+               columns=("task", "scenario", "weight", "result", "score", "diagnosis"),
+               cells=lambda t: (str(t["task"]), t["scenario"], str(t["weight"]), status_text(t["report"].status),
+                                f"{t['report'].score:g}%",
+                                t["report"].diagnosis.message if t["report"].diagnosis else ""))
     verdict = "[bold green]pass[/]" if total >= PASS_MARK else "[bold red]below the pass mark[/]"
     left = f"{duration(remaining)} left" if remaining > 0 else "time is up"
     out.print(f"Score {total:g}% ({verdict}, pass mark {PASS_MARK:g}%). {left}.")

@@ -12,7 +12,7 @@ from drills.commands._common import context_option, open_store, pick_drill, plan
 def command(drill: str | None, context_flag: str | None) -> int:
     """Show the next hint; each one is recorded with the attempt."""
     from drills.config import chosen_context
-    from drills.ui import out
+    from drills.ui import out, print_advice
     store = open_store()
     record = pick_drill(store, chosen_context(context_flag)[0], drill)
     hints = plan_for(record.identity()).hints
@@ -20,7 +20,7 @@ def command(drill: str | None, context_flag: str | None) -> int:
     if index is None:
         out.print(f"All {len(hints)} hints are shown; 'drills solution' shows the reference solution.")
         return 0
-    out.print(f"[bold]Hint {index + 1} of {len(hints)}:[/] {hints[index]}")
+    print_advice(f"Hint {index + 1} of {len(hints)}:", hints[index])
     if index == len(hints) - 1:
         out.print("That was the last hint; 'drills solution' shows the reference solution.")
     return 0

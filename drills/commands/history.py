@@ -21,7 +21,7 @@ def command(scenario: str | None, limit: int, as_json: bool) -> int:
                      "target_minutes": d.target_minutes, "attempts": len(attempts),
                      "hints": d.hints_shown, "solution_viewed": d.solution_viewed})
     from drills.ui import duration, print_rows
-    print_rows(rows, as_json=as_json, title="drill history",
+    print_rows(rows, as_json=as_json, heading=2, title="drill history",
                columns=("id", "scenario", "seed", "started", "state", "time", "target", "attempts", "hints"),
                cells=lambda r: (str(r["id"]), r["scenario"], str(r["seed"]),
                                 r["started_at"][:16].replace("T", " "), r["state"],

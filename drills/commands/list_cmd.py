@@ -27,30 +27,44 @@ def command(as_json: bool) -> int:
         from drills.ui import print_json
         print_json(rows)
         return 0
-    from rich.table import Table
-
     from drills.ui import out
-    groups: dict[str, list[dict]] = {}
-    for r in rows:
-        groups.setdefault(r["group"], []).append(r)
-    for group, members in groups.items():
-        table = Table(title=f"[bold]{group}[/]", title_justify="left", expand=False)
-        table.add_column("id", no_wrap=True)
-        table.add_column("title", ratio=3)
-        table.add_column("level", no_wrap=True)
-        table.add_column("target", no_wrap=True, justify="right")
-        table.add_column("variants", no_wrap=True, justify="right")
-        table.add_column("tags", ratio=2)
-        for r in members:
-            table.add_row(r["id"], r["title"], r["difficulty"], f"{r['target_minutes']:g} min",
-                          _compact(r["variants"]), ", ".join(r["tags"]))
-        out.print(table)
-    out.print("Start one with: drills start <id>   (details: drills show <id>)")
+    print_catalog(rows)
+    out.print("Start one with: drills start <id>   (details: drills show <id>)", soft_wrap=True)
     return 0
 
 
-def _compact(number: int) -> str:
-    for unit, size in (("M", 1_000_000), ("k", 1_000)):
-        if number >= size:
-            return f"{number / size:.1f}{unit}".replace(".0", "")
-    return str(number)
+def print_catalog(rows: list[dict]) -> None:
+    """One table for every group: group names as headings, the columns aligned across groups.
+    Tags only where the terminal is wide enough to show them whole."""
+    from rich.table import Table
+
+    from drills.ui import WIDE, assemble, human_count, out, plain
+    cells = [(r["id"], r["difficulty"], f"{r['target_minutes']:g} min", human_count(r["variants"]),
+              r["title"], ", ".join(r["tags"])) for r in rows]
+    headers = ("scenario", "level", "target", "variants", "title", "tags")
+    shown = len(headers) if out.width >= WIDE else len(headers) - 1
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(headers[:4])]
+    if shown > 5:
+        widths.append(max(len(c[4]) for c in cells))
+
+    def grid() -> Table:
+        table = Table.grid(padding=(0, 2))
+        for i, width in enumerate(widths):
+            table.add_column(width=width, no_wrap=True, justify="right" if i in (2, 3) else "left")
+        table.add_column()
+        return table
+
+    header = grid()
+    header.add_row(*(plain(h, "bold") for h in headers[:shown]))
+    out.print(header)
+    group = None
+    for row, cell in zip(rows, cells):
+        if row["group"] != group:
+            if group is not None:
+                out.print(table)
+            group = row["group"]
+            out.print(assemble((group, "bold underline")))
+            table = grid()
+        table.add_row(*(plain(c) for c in cell[:shown]))
+    if group is not None:
+        out.print(table)

@@ -21,9 +21,11 @@ def command(scenario_id: str, seed: int | None, namespace: str | None, level: st
     seed = random_seed() if seed is None else seed
     plan = render(scenario, seed, namespace=namespace, level=level)
     import textwrap
+
+    from drills.ui import inert
     task = "\n".join("\n".join(f"# {w}" for w in textwrap.wrap(line, 76, break_on_hyphens=False,
                                                                 break_long_words=False)) or "#"
-                     for line in plan.task.splitlines())
+                     for line in inert(plan.task, limit=None, newlines=True).splitlines())
     sys.stdout.write(f"# drills {plan.scenario} --seed {plan.seed}"
                      f"{f' --level {level}' if level else ''} (namespace {plan.namespace})\n"
                      f"#\n{task}\n---\n{plan.manifests_yaml()}")

@@ -15,7 +15,7 @@ def command(drill: str | None, all_drills: bool, context_flag: str | None) -> in
     """Delete a drill's namespace (or all of them with --all) and wait until gone."""
     from drills.cluster import reset_drills
     from drills.config import chosen_context
-    from drills.ui import err, out
+    from drills.ui import err, out, progress_of
     if drill and all_drills:
         raise UsageError("name a drill or pass --all, not both", "see 'drills reset --help'")
     context, _ = chosen_context(context_flag)
@@ -27,8 +27,9 @@ def command(drill: str | None, all_drills: bool, context_flag: str | None) -> in
     else:
         targets = plan_for(records[0].identity()).namespaces
     with err.status("deleting drill namespaces") as spinner:
-        deleted = reset_drills(session, targets, wait=True, progress=spinner.update)
+        deleted = reset_drills(session, targets, wait=True, progress=progress_of(spinner))
     for record in records:
         store.end(record.id)
-    out.print(f"Deleted {len(deleted)} namespace(s){': ' + ', '.join(deleted) if deleted else ''}.")
+    from drills.ui import assemble
+    out.print(assemble(f"Deleted {len(deleted)} namespace(s){': ' + ', '.join(deleted) if deleted else ''}."))
     return 0

@@ -23,15 +23,23 @@ def command(scenario_id: str, as_json: bool) -> int:
         from drills.ui import print_json
         print_json(info)
         return 0
-    from drills.ui import out
-    out.print(f"[bold]{info['id']}[/]: {info['title']}")
-    out.print(info["teaches"])
-    out.print(f"Group: {info['group']}   Difficulty: {info['difficulty']}   "
-              f"Target: {info['target_minutes']:g} min   Exam weight: {info['exam_weight']}")
-    out.print(f"Tags: {', '.join(info['tags'])}")
-    out.print(f"Hints: {info['hints']} (reveal one at a time with 'drills hint')")
-    if info["levels"]:
-        out.print(f"Levels: {', '.join(info['levels'])}")
-    out.print(f"Graded by: {', '.join(info['checks'])}")
-    out.print(f"Variants: about {info['variants']:,}. Try: drills render {s.id} --seed 1")
+    from drills.ui import assemble, human_count, out, plain
+    out.print(assemble((info["id"], "bold"), ": ", info["title"]))
+    out.print(plain(info["teaches"]))
+    lines = [[("Group", info["group"])],
+             [("Difficulty", info["difficulty"]), ("Target", f"{info['target_minutes']:g} min"),
+              ("Exam weight", str(info["exam_weight"]))],
+             [("Tags", ", ".join(info["tags"]))],
+             [("Hints", f"{info['hints']} (reveal one at a time with 'drills hint')")],
+             [("Levels", ", ".join(info["levels"]))],
+             [("Graded by", ", ".join(info["checks"]))],
+             [("Variants", f"about {human_count(info['variants'])}")]]
+    for fields in lines:
+        parts = [part for i, (label, value) in enumerate(fields) if value
+                 for part in (("   " if i else ""), (f"{label}:", "bold"), " ", value)]
+        if parts:
+            out.print(assemble(*parts))
+    out.print("Try:")
+    from drills.ui import print_command
+    print_command(f"drills render {s.id} --seed 1")
     return 0

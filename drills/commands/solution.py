@@ -12,12 +12,12 @@ from drills.commands._common import context_option, open_store, pick_drill, plan
 def command(drill: str | None, context_flag: str | None) -> int:
     """Print the reference solution; the drill is then no longer a clean solve."""
     from drills.config import chosen_context
-    from drills.ui import out
+    from drills.ui import assemble, out, print_advice
     store = open_store()
     record = pick_drill(store, chosen_context(context_flag)[0], drill)
     plan = plan_for(record.identity())
     store.add_help(record.id, "solution")
-    out.print(f"[bold]Reference solution for {plan.scenario}[/] (recorded as viewed):")
+    out.print(assemble((f"Reference solution for {plan.scenario}", "bold"), " (recorded as viewed):"))
     for number, step in enumerate(plan.solution, start=1):
-        out.print(f"{number}. {step}", soft_wrap=True)
+        print_advice(f"{number}.", step, label_style="")
     return 0

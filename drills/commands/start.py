@@ -20,7 +20,7 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
     from drills.config import chosen_context
     from drills.graders.judge import validate_plan
     from drills.render import random_seed, render
-    from drills.ui import err, out
+    from drills.ui import assemble, err, out, print_command, print_plain, progress_of
 
     plan = render(catalog.get(scenario_id), random_seed() if seed is None else seed, level=level)
     validate_plan(plan)
@@ -31,22 +31,23 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
     with err.status("checking the cluster") as spinner:
         if not explicit and not cluster.cluster_status().get("exists"):
             spinner.update("creating the kind cluster 'drills' (first run takes a minute or two)")
-            cluster.cluster_up(progress=spinner.update)
+            cluster.cluster_up(progress=progress_of(spinner))
         session = connect(context_flag)
-        spinner.update(f"starting {plan.scenario} (seed {plan.seed})")
-        result = cluster.start_drill(session, plan, progress=lambda phase: spinner.update(phase))
+        progress_of(spinner)(f"starting {plan.scenario} (seed {plan.seed})")
+        result = cluster.start_drill(session, plan, progress=progress_of(spinner))
     for stale in store.open_drills(context):
         if stale.namespace == plan.namespace:   # its namespace was deleted by hand: close it
             store.end(stale.id)
     record_id = store.add_drill(plan.identity(), context, plan.target_minutes, result["verified_at"])
 
-    out.rule(f"[bold]{plan.title}[/]")
-    out.print(plan.task)
+    out.rule(assemble((plan.title, "bold")))
+    print_plain(plan.task)
     out.rule()
-    out.print(f"Namespace: [bold]{plan.namespace}[/]   Context: {context}   "
-              f"Target: {plan.target_minutes:g} min   Seed: {plan.seed}")
-    out.print(f"Work there with: kubectl config use-context {context} && "
-              f"kubectl config set-context --current --namespace {plan.namespace}")
+    out.print(assemble(("Namespace:", "bold"), " ", plan.namespace, "   ", ("Context:", "bold"), " ", context))
+    out.print(assemble(("Target:", "bold"), f" {plan.target_minutes:g} min   ", ("Seed:", "bold"), f" {plan.seed}"))
+    out.print("Work there with:")
+    print_command(f"kubectl config use-context {context}")
+    print_command(f"kubectl config set-context --current --namespace {plan.namespace}")
     out.print("The clock is running. Grade with 'drills check'; stuck? 'drills hint'.")
     if watch:
         from drills.commands.watch import watch_drill

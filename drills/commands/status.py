@@ -17,11 +17,11 @@ def command(as_json: bool) -> int:
              "elapsed_seconds": round(d.elapsed_seconds(), 1), "target_minutes": d.target_minutes,
              "hints_shown": d.hints_shown}
             for d in store.open_drills()]
-    from drills.ui import clock_line, print_rows
-    print_rows(rows, as_json=as_json, title="open drills",
+    from drills.ui import clock_text, print_rows
+    print_rows(rows, as_json=as_json, heading=2, title="open drills",
                columns=("id", "namespace", "context", "state", "clock", "hints"),
                cells=lambda r: (str(r["id"]), r["namespace"], r["context"], r["state"],
-                                clock_line(r["elapsed_seconds"], r["target_minutes"]),
+                                clock_text(r["elapsed_seconds"], r["target_minutes"]),
                                 str(r["hints_shown"])),
                empty="No open drills. Start one with 'drills start <scenario>' "
                      "('drills list' shows them).")

@@ -19,7 +19,7 @@ def api_check_names(plan) -> list[str]:
 
 
 def watch_drill(store, record, plan, session, interval: float = API_INTERVAL_S) -> int:
-    from drills.ui import clock_line, out, print_report
+    from drills.ui import assemble, clock_text, out, print_report
 
     try:
         report = _watch_until_solved(store, record, plan, session, interval)
@@ -29,7 +29,8 @@ def watch_drill(store, record, plan, session, interval: float = API_INTERVAL_S) 
                           "grade with 'drills check' or watch again with 'drills watch'") from None
     record = store.drill(record.id)
     print_report(report, record.elapsed_seconds(), record.target_minutes)
-    out.print(f"[bold green]Solved[/] in {clock_line(record.elapsed_seconds(), record.target_minutes)}.")
+    out.print(assemble(("Solved", "bold green"), " in ")
+              .append_text(clock_text(record.elapsed_seconds(), record.target_minutes)).append("."))
     return 0
 
 
@@ -40,7 +41,7 @@ def _watch_until_solved(store, record, plan, session, interval):
     from drills.cluster import collect_evidence
     from drills.commands._common import grade_live
     from drills.graders.judge import judge
-    from drills.ui import clock_line, out
+    from drills.ui import clock_text, out, plain
 
     api_only = api_check_names(plan)
     with Live(console=out, refresh_per_second=4, transient=True) as live:
@@ -57,8 +58,8 @@ def _watch_until_solved(store, record, plan, session, interval):
             status_line = diag.message if diag else "all checks pass"
             deadline = time.monotonic() + interval
             while (left := deadline - time.monotonic()) > 0:
-                live.update(f"{clock_line(record.elapsed_seconds(), record.target_minutes)}   "
-                            f"[dim]{status_line}[/]")
+                live.update(clock_text(record.elapsed_seconds(), record.target_minutes)
+                            .append("   ").append_text(plain(status_line, "dim", limit=200)))
                 time.sleep(min(0.25, left))
 
 
