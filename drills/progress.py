@@ -70,7 +70,7 @@ class Progress:
     today: date
     scenarios: tuple[ScenarioSeries, ...]
     stages: tuple[StageRate, ...]
-    days: dict[date, int]       # practice days: drills started that day (local time)
+    days: dict[date, int]       # practice days (UTC): drills started that day
     exams: tuple[ExamPoint, ...]
 
     @property
@@ -78,8 +78,9 @@ class Progress:
         return not (self.scenarios or self.exams)
 
 
-def local_day(stamp: str) -> date:
-    return parse_iso(stamp).astimezone().date()
+def day_of(stamp: str) -> date:
+    """The UTC day of a stored time, as `drills history` shows its times."""
+    return parse_iso(stamp).date()
 
 
 def stage_order() -> list[str]:
@@ -96,11 +97,11 @@ def build(log: Iterable[dict[str, Any]], exams: Iterable[dict[str, Any]], today:
         started = parse_iso(row["started_at"])
         seconds = ((parse_iso(row["solved_at"]) - started).total_seconds() if row["solved_at"] else None)
         points = series.setdefault(row["scenario"], [])
-        points.append(SolvePoint(len(points) + 1, local_day(row["started_at"]),
+        points.append(SolvePoint(len(points) + 1, day_of(row["started_at"]),
                                  None if seconds is None else max(0.0, seconds),
                                  row["target_minutes"] * 60, row["hints"], row["solution_viewed"],
                                  row["level"], running=row["solved_at"] is None and row["ended_at"] is None))
-        day = local_day(row["started_at"])
+        day = day_of(row["started_at"])
         days[day] = days.get(day, 0) + 1
         for raw in row["attempts"]:
             attempt = attempt_from_row(raw, started)
@@ -115,7 +116,7 @@ def build(log: Iterable[dict[str, Any]], exams: Iterable[dict[str, Any]], today:
                    sorted(stage_counts, key=lambda s: (order.index(s) if s in order else len(order), s)))
     scenarios = tuple(ScenarioSeries(name, pts[-1].target_seconds, tuple(pts))
                       for name, pts in sorted(series.items()))
-    exam_points = tuple(ExamPoint(n, local_day(e["started_at"]), float(e["score"]))
+    exam_points = tuple(ExamPoint(n, day_of(e["started_at"]), float(e["score"]))
                         for n, e in enumerate(exams, start=1))
     return Progress(today, scenarios, stages, days, exam_points)
 
@@ -147,6 +148,9 @@ def bar(fraction: float, width: int) -> str:
 
 def stage_table(progress: Progress):
     from rich.table import Table
+    from rich.text import Text
+
+    from drills.ui import plain
     table = Table(title="where along the path checks fail", box=None, pad_edge=False,
                   title_justify="left")
     table.add_column("stage", no_wrap=True)
@@ -155,7 +159,7 @@ def stage_table(progress: Progress):
     table.add_column("stopped here", justify="right", no_wrap=True)
     for s in progress.stages:
         style = "green" if s.rate >= 80 else "yellow" if s.rate >= 50 else "red"
-        table.add_row(s.stage, f"[{style}]{bar(s.rate / 100, 30)}[/]", f"{s.rate:.0f}%",
+        table.add_row(plain(s.stage), Text(bar(s.rate / 100, 30), style=style), f"{s.rate:.0f}%",
                       f"{s.stopped}")
     return table
 

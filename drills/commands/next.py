@@ -40,20 +40,18 @@ def command(start_it: bool, watch: bool, context_flag: str | None, as_json: bool
         print_json({**best.to_dict(), "then": [s.to_dict() for s in then], "running": running})
         return 0
 
-    from rich.markup import escape
-
-    from drills.ui import out
+    from drills.ui import assemble, out, print_command
     level = f" (level {best.level})" if best.level else ""
-    out.print(f"Next: [bold]{escape(best.scenario)}[/]{escape(level)}")
-    out.print(f"Why: {escape(best.reason)}")
+    out.print(assemble("Next: ", (best.scenario, "bold"), level))
+    out.print(assemble("Why: ", best.reason))
     if then:
-        out.print("Then: " + escape(", ".join(s.scenario + (f" ({s.level})" if s.level else "")
-                                              for s in then)))
+        out.print(assemble("Then: " + ", ".join(s.scenario + (f" ({s.level})" if s.level else "")
+                                                for s in then)))
     if running:
-        out.print(f"Still running: {escape(', '.join(running))} (see 'drills status')")
+        out.print(assemble(f"Still running: {', '.join(running)} (see 'drills status')"))
     if not start_it:
         out.print("Start it with:")
-        out.print(" ".join(best.command), soft_wrap=True, markup=False)   # never wrapped: it is copied
+        print_command(" ".join(best.command))
         return 0
     from drills.commands.start import command as start_command
     return click.get_current_context().invoke(

@@ -9,10 +9,9 @@ from drills.commands._common import json_option, open_store
 
 
 def load_progress(store):
-    from datetime import datetime
-
     from drills import progress
-    return progress.build(store.practice_log(), store.exams(), datetime.now().astimezone().date())
+    from drills.store import utcnow
+    return progress.build(store.practice_log(), store.exams(), utcnow().date())
 
 
 @click.command("stats")
@@ -42,25 +41,18 @@ def command(html_file: Path | None, png_dir: Path | None, as_json: bool) -> int:
 
 
 def print_pictures(rows, progress) -> None:
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
+    from rich.text import Text
 
     from drills import progress as views
-    from drills.ui import duration, out
+    from drills.ui import duration, out, print_command, print_rows
     trends = {s.scenario: s for s in progress.scenarios}
-    table = Table(title="your drills", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
-                  title_justify="left")
-    for name, justify in (("scenario", "left"), ("drills", "right"), ("solved", "right"),
-                          ("clean", "right"), ("best", "right"), ("median", "right"),
-                          ("trend", "left")):
-        table.add_column(name, justify=justify, no_wrap=True)
-    for r in rows:
-        series = trends.get(r["scenario"])
-        table.add_row(escape(r["scenario"]), str(r["drills"]), str(r["solved"]), str(r["clean_solves"]),
-                      duration(r["best_seconds"]), duration(r["median_seconds"]),
-                      views.sparkline(series) if series else "")
-    out.print(table)
+    print_rows(rows, as_json=False, title="your drills",
+               columns=("scenario", "drills", "solved", "clean", "best", "median", "trend"),
+               cells=lambda r: (r["scenario"], str(r["drills"]), str(r["solved"]), str(r["clean_solves"]),
+                                duration(r["best_seconds"]), duration(r["median_seconds"]),
+                                Text.from_markup(views.sparkline(trends[r["scenario"]]))
+                                if r["scenario"] in trends else Text("")),
+               empty="")
     out.print("[dim]trend: last 12, target at half height; [green]▄[/] within, [red]▄[/] over, "
               "[red]×[/] unsolved, [yellow]·[/] open[/]")
     if progress.stages:
@@ -77,20 +69,19 @@ def print_pictures(rows, progress) -> None:
             out.print(line)
     out.print()
     out.print("Charts to keep or share:")
-    out.print("drills stats --html progress.html", soft_wrap=True, markup=False)
+    print_command("drills stats --html progress.html")
 
 
 def write_files(progress, html_file: Path | None, png_dir: Path | None) -> int:
-    from datetime import datetime
-
     from drills import charts
-    from drills.ui import out
+    from drills.store import utcnow
+    from drills.ui import out, print_command
     if html_file:
-        drawn = charts.write_html(progress, html_file, datetime.now().astimezone().strftime("%Y-%m-%d %H:%M"))
-        out.print(f"wrote {len(drawn)} chart{'s' if len(drawn) != 1 else ''} to", markup=False)
-        out.print(str(html_file), soft_wrap=True, markup=False, highlight=False)
+        drawn = charts.write_html(progress, html_file, utcnow().strftime("%Y-%m-%d %H:%M UTC"))
+        out.print(f"wrote {len(drawn)} chart{'s' if len(drawn) != 1 else ''} to")
+        print_command(str(html_file))
     if png_dir:
         written = charts.write_pngs(progress, png_dir)
-        out.print(f"wrote {len(written)} PNG image{'s' if len(written) != 1 else ''} to", markup=False)
-        out.print(str(png_dir), soft_wrap=True, markup=False, highlight=False)
+        out.print(f"wrote {len(written)} PNG image{'s' if len(written) != 1 else ''} to")
+        print_command(str(png_dir))
     return 0

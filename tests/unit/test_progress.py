@@ -84,7 +84,7 @@ def expected_points() -> dict:
         stages[stage] = round(100 * passed / graded, 1)
     days = {}
     for _, ago, *_ in HISTORY:
-        day = progress.local_day(iso(utcnow() - timedelta(days=ago, hours=1))).isoformat()
+        day = progress.day_of(iso(utcnow() - timedelta(days=ago, hours=1))).isoformat()
         days[day] = days.get(day, 0) + 1
     return {"solves": solves, "stages": stages, "days": days, "exams": [s for _, s in EXAMS]}
 
