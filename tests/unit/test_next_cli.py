@@ -5,6 +5,8 @@ import json
 from datetime import timedelta
 from types import SimpleNamespace
 
+import pytest
+
 import drills.cluster as cluster
 from drills import catalog
 from drills.cli import main
@@ -100,3 +102,19 @@ def test_next_flag_mistakes_are_one_line_usage_errors(capsys):
     for argv in (["next", "--json", "--start"], ["next", "--watch"]):
         code, _, err = run(capsys, *argv)
         assert code == ExitCode.USAGE and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("width", [80, 200])
+def test_next_at_80_and_200_columns_never_breaks_the_command(capsys, monkeypatch, width):
+    from drills import ui
+    monkeypatch.setattr(ui, "out", ui.make_console(width=width))
+    slow_numeric_wrong_targetport(Store())
+    code, out, _ = run(capsys, "next")
+    lines = out.splitlines()
+    assert code == 0 and all(len(line) <= width for line in lines), out
+    assert lines[-2] == "Start it with:" and lines[-1].startswith("  drills start wrong-targetport --seed ")
+    why = " ".join(line.strip() for line in lines if not line.startswith(("Next:", "Then:", "Start", "  drills")))
+    assert why == ("Why: wrong-targetport: last solved in 7:40 against 5:00, 3 days ago; targetPort "
+                   "stage failed in 1 of 1 checks; named variant never seen")
+    if width == 200:
+        assert len(lines) == 5
