@@ -113,7 +113,8 @@ def test_next_at_80_and_200_columns_never_breaks_the_command(capsys, monkeypatch
     lines = out.splitlines()
     assert code == 0 and all(len(line) <= width for line in lines), out
     assert lines[-2] == "Start it with:" and lines[-1].startswith("  drills start wrong-targetport --seed ")
-    why = " ".join(line.strip() for line in lines if not line.startswith(("Next:", "Then:", "Start", "  drills")))
+    why = " ".join(line.strip() for line in lines
+                   if not line.startswith(("Next:", "Then:", "Start", "  drills")))
     assert why == ("Why: wrong-targetport: last solved in 7:40 against 5:00, 3 days ago; targetPort "
                    "stage failed in 1 of 1 checks; named variant never seen")
     if width == 200:
