@@ -66,7 +66,8 @@ def solve_time_chart(Figure, series: ScenarioSeries, index: int) -> Chart:
     target = series.target_seconds / 60
     solved = series.solved
     ax.axhline(target, color=GREY, linestyle="--", linewidth=1.2, gid=f"target-{chart.id}")
-    ax.annotate(f"target {_minutes(series.target_seconds)}", (0.0, target), xycoords=("axes fraction", "data"),
+    ax.annotate(f"target {_minutes(series.target_seconds)}", (0.0, target),
+                xycoords=("axes fraction", "data"),
                 xytext=(4, 3), textcoords="offset points", color=GREY, fontsize=8)
     if len(solved) > 1:
         ax.plot([p.n for p in solved], [p.seconds / 60 for p in solved], color=BLUE, linewidth=1,
@@ -81,7 +82,8 @@ def solve_time_chart(Figure, series: ScenarioSeries, index: int) -> Chart:
     for number, p in enumerate(q for q in series.points if q.seconds is None and not q.running):
         gid = f"miss-{chart.id}-{number}"
         ax.plot([p.n], [0], marker="x", markersize=7, linestyle="none", color=RED, clip_on=False, gid=gid)
-        chart.misses.append({"id": gid, "x": p.n, "day": p.day.isoformat(), "label": f"drill {p.n}: not solved"})
+        chart.misses.append({"id": gid, "x": p.n, "day": p.day.isoformat(),
+                             "label": f"drill {p.n}: not solved"})
     top = max([target, *(p.seconds / 60 for p in solved)]) * 1.25
     ax.set_ylim(0, top)
     ax.set_xlim(0.5, max(len(series.points), 2) + 0.5)
