@@ -2,7 +2,7 @@
 
     python bench/bench_judge.py [bundles]
 
-Judges the committed real-cluster bundles of the card scenarios: one bundle
+Judges the bundles recorded on a real cluster (tests/fixtures/recorded/): one bundle
 (median of many single runs) and a batch of 1,000 (or N) bundles cycling
 through all of them. Judging must stay well under 10 ms per bundle.
 """
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-BUNDLES = ROOT / "tests" / "fixtures" / "bundles"
+BUNDLES = ROOT / "tests" / "fixtures" / "recorded"
 BUDGET_MS = 10.0
 
 
@@ -41,7 +41,7 @@ def main() -> int:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
     pairs = load()
     if not pairs:
-        print(f"no bundles under {BUNDLES}: run python tests/fixtures/make_bundles.py")
+        print(f"no bundles under {BUNDLES}: record some with pytest -m cluster --record {BUNDLES}")
         return 1
     plan, bundle = next((p, b) for p, b in pairs if b["drill"]["scenario"] == "selector-mismatch")
     judge(plan, bundle)  # warm-up: imports, registry

@@ -20,6 +20,7 @@ COMMANDS = {
     "list": "list_cmd",
     "show": "show",
     "render": "render_cmd",
+    "new": "new",
     "start": "start",
     "status": "status",
     "next": "next",

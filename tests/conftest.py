@@ -14,3 +14,7 @@ def isolated_home(tmp_path_factory, monkeypatch, request):
     monkeypatch.delenv("DRILLS_IMAGE", raising=False)
     monkeypatch.delenv("DRILLS_CONTEXT", raising=False)
     return home
+
+
+# Fairness of every scenario from its recordings (collected through tests/scenarios/scenarios.fairness).
+from tests.recorded_fairness import pytest_addoption, pytest_collect_file  # noqa: E402,F401

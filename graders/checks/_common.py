@@ -342,7 +342,7 @@ def judge_answerers(answered: set[str], ready: set[str], tries: int) -> tuple[bo
         return False, (f"{plural(tries, 'successful request')} never reached {names(missing)} "
                        f"(answered: {names(answered)})")
     return True, (f"answered by {names(answered)}; {names(missing)} did not answer in "
-                  f"{plural(tries, 'try')}, which a balanced Service does by chance")
+                  f"{tries} {'try' if tries == 1 else 'tries'}, which a balanced Service does by chance")
 
 
 # Requests per HTTP probe: enough that a healthy Service with up to 3 Ready

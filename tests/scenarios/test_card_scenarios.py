@@ -1,12 +1,9 @@
 """The four card scenarios over 250 seeds: every render is valid, shows its
-intended fault and only that fault, the task does not give the fault away, and
-the reference fix (applied to the manifests) leaves a consistent Service."""
+intended fault and only that fault, and the task does not give the fault away.
+(That each declared fix really repairs it is judged on recordings: tests/recorded_fairness.py.)"""
 from __future__ import annotations
 
-import copy
-import json
 import re
-import shlex
 
 import pytest
 
@@ -81,41 +78,6 @@ def service_problems(plan, svc_name: str, app: str) -> list[str]:
     return problems
 
 
-def apply_step(plan, step: dict) -> None:
-    """kubectl patch (JSON patch or merge-style) applied to the planned objects."""
-    args = shlex.split(step["kubectl"])
-    assert args[0] == "patch", step
-    kind = {"svc": "Service", "deployment": "Deployment"}[args[1]]
-    target = obj(plan, kind, args[2])
-    body = json.loads(args[args.index("-p") + 1])
-    if "--type" in args and args[args.index("--type") + 1] == "json":
-        for op in body:
-            *parents, last = [int(p) if p.isdigit() else p for p in op["path"].strip("/").split("/")]
-            holder = target
-            for p in parents:
-                holder = holder[p]
-            if op["op"] == "remove":
-                del holder[last]
-            else:
-                holder[last] = op["value"]
-    else:
-        def merge(into: dict, patch: dict) -> None:
-            for k, v in patch.items():
-                if isinstance(v, dict) and isinstance(into.get(k), dict):
-                    merge(into[k], v)
-                else:
-                    into[k] = copy.deepcopy(v)
-        merge(target, body)
-
-
-def after_reference(plan):
-    fixed = copy.deepcopy(plan)
-    for step in fixed.fixes["reference"].steps:
-        if step["kubectl"].startswith("patch"):
-            apply_step(fixed, step)
-    return fixed
-
-
 def test_selector_mismatch_shows_one_realistic_slip_and_nothing_else():
     faults = set()
     for plan in plans("selector-mismatch"):
@@ -135,7 +97,6 @@ def test_selector_mismatch_shows_one_realistic_slip_and_nothing_else():
             labels = obj(plan, "Deployment", name)["spec"]["template"]["metadata"]["labels"]
             assert any(labels.get(k) != v for k, v in selector.items()), "selects no pods at all"
         assert service_problems(plan, p["svc_name"], p["app"]) == ["selector"], plan.seed
-        assert service_problems(after_reference(plan), p["svc_name"], p["app"]) == []
     assert faults == {"value", "key"}
 
 
@@ -156,7 +117,6 @@ def test_notready_pods_fail_readiness_only():
             assert not mentions(plan.task, p["bad_probe_port"])
         assert service_problems(plan, p["svc_name"], p["app"]) == ["readiness"], plan.seed
         assert "readiness" in plan.task and "keep it" in plan.task
-        assert service_problems(after_reference(plan), p["svc_name"], p["app"]) == []
     assert faults == {"path", "port"}
 
 
@@ -175,7 +135,6 @@ def test_wrong_targetport_misses_by_number_or_by_name():
             assert isinstance(target, str) and valid_port_name(target) and target != p["port_name"]
         assert not mentions(plan.task, target)
         assert service_problems(plan, p["svc_name"], p["app"]) == ["targetPort"], plan.seed
-        assert service_problems(after_reference(plan), p["svc_name"], p["app"]) == []
     assert faults == {"numeric", "named"}
 
 
@@ -188,37 +147,3 @@ def test_missing_nodeport_is_a_healthy_clusterip_service():
         assert NODEPORT_MIN <= p["node_port"] <= NODEPORT_MAX
         assert mentions(plan.task, p["node_port"]) and "NodePort" in plan.task
         assert service_problems(plan, p["svc_name"], p["app"]) == []
-        fixed = after_reference(plan)
-        fixed_svc = obj(fixed, "Service", p["svc_name"])
-        assert fixed_svc["spec"]["type"] == "NodePort"
-        assert fixed_svc["spec"]["ports"][0]["nodePort"] == p["node_port"]
-        assert service_problems(fixed, p["svc_name"], p["app"]) == []
-
-
-@pytest.mark.parametrize("scenario_id", ["selector-mismatch", "notready-pods", "wrong-targetport",
-                                         "missing-nodeport"])
-def test_hints_and_solution_are_exam_ready(scenario_id):
-    for plan in plans(scenario_id):
-        assert 2 <= len(plan.hints) <= 4
-        assert all("kubectl" in h for h in plan.hints[:2])
-        assert any(plan.namespace in s for s in plan.solution)
-        wrong = [f for f in plan.fixes.values() if f.outcome == "fail"]
-        assert len(wrong) >= 3 and all(f.diagnosis for f in wrong)
-
-
-@pytest.mark.parametrize("scenario_id", ["selector-mismatch", "notready-pods", "wrong-targetport",
-                                         "missing-nodeport"])
-def test_fix_steps_are_runnable_commands(scenario_id):
-    """The e2e runner shlex-splits kubectl steps and adds --context/-n itself."""
-    import yaml
-    for plan in plans(scenario_id):
-        for fix in plan.fixes.values():
-            for step in fix.steps:
-                if "kubectl" in step:
-                    args = shlex.split(step["kubectl"])
-                    assert args[0] != "kubectl" and "-n" not in args, step
-                    if "-p" in args:
-                        json.loads(args[args.index("-p") + 1])
-                else:
-                    manifest = yaml.safe_load(step["apply"])
-                    assert manifest["kind"] == "Service" and "namespace" not in manifest["metadata"]

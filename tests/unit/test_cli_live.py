@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -15,10 +16,13 @@ import drills.cluster as cluster
 from drills.cli import main
 from drills.errors import ClusterUnreachable, ExitCode
 from drills.store import Store, iso, utcnow
-from tests.fixtures.bundles import BUNDLES, load
+RECORDED = Path(__file__).resolve().parents[1] / "fixtures" / "recorded"
+BROKEN = RECORDED / "selector-mismatch" / "seed1-broken.json"
+FIXED = RECORDED / "selector-mismatch" / "seed1-reference.json"
 
-BROKEN = BUNDLES / "selector-mismatch" / "broken-FAILED.json"
-FIXED = BUNDLES / "selector-mismatch" / "reference-PASSED.json"
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text())
 
 
 class FakeRuntime:

@@ -25,3 +25,15 @@ def test_architecture_guide_lists_every_registered_check():
     guide = (Path(__file__).parents[2] / "docs" / "architecture.md").read_text()
     for check_id in load_all():
         assert f"| `{check_id}` |" in guide, check_id
+
+
+def test_the_readme_scenario_table_is_the_catalog():
+    """Every row names a scenario, with its own difficulty, target time and teaching text."""
+    scenarios = catalog.discover()
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| ([^|]+) \| (\d+) min \| (.+) \|$", README, re.M)
+    assert {r[0] for r in rows} == set(scenarios), "README rows and the catalog differ"
+    for scenario_id, level, minutes, teaches in rows:
+        meta = scenarios[scenario_id].meta
+        assert level.split()[0] == meta["difficulty"], scenario_id
+        assert float(minutes) == float(meta["target_minutes"]), scenario_id
+        assert teaches.strip() == " ".join(meta["teaches"].split()), scenario_id

@@ -297,3 +297,24 @@ def test_collected_bundle_is_judged_by_the_graders(world):
     shim.set({f"http://{probes[0].target}": [ok(p) for p in PODS]})
     fixed = C.collect_evidence(Session(fake2), plan, probes)
     assert judge(plan, fixed).by_name("reach").status == "PASS", judge(plan, fixed).to_dict()
+
+
+def test_a_retry_reads_the_objects_again(world, monkeypatch):
+    """Probes and objects describe one moment: when a failing probe is retried, the objects
+    are read again too, so a fix that lands meanwhile is judged on its own objects."""
+    fake, shim, session = world
+    seed(fake, "selector-mismatch-broken")
+    shim.set({"http://web:80/": [REFUSED] + [ok(p) for p in PODS * 12]})
+    fixed_service = next(s for s in real("selector-mismatch-fixed")["services"]
+                         if s["metadata"]["name"] == "web")
+    pauses = []
+
+    def fix_lands(seconds):
+        pauses.append(seconds)
+        fake.put(copy.deepcopy(fixed_service), NS)
+
+    monkeypatch.setattr(C.time, "sleep", fix_lands)
+    bundle = collect(session, [HTTP])
+    assert pauses, "the failing probe was retried"
+    (svc,) = [s for s in bundle["objects"]["services"] if s["metadata"]["name"] == "web"]
+    assert svc["spec"]["selector"] == fixed_service["spec"]["selector"]

@@ -1,0 +1,36 @@
+"""client.ready: the client's pods are Ready, and their readiness probe still fetches the target."""
+import pytest
+
+from drills.graders.registry import ERROR, FAIL
+from tests.graders.kit import container, expect, expect_on, named, recorded
+
+NAME = "client.ready"
+
+
+@pytest.mark.parametrize("label, fragments", [
+    ("dns-cross-namespace/reference-PASSED", ["Deployment reporter in namespace {namespace}-client",
+                                              "1 pod Ready, its readiness probe fetching $TARGET", "1 Ready: reporter-"]),
+    ("dns-cross-namespace/broken-FAILED", ["0 of 1 Ready", "Readiness probe failed: wget: bad address "
+                                           "'{svc_name}:{svc_port}'"]),
+    ("dns-cross-namespace/probe-removed-FAILED", ["the readiness probe no longer fetches $TARGET"]),
+])
+def test_recorded_input(label, fragments):
+    expect(NAME, label, *fragments)
+
+
+def test_a_namespace_that_was_not_collected_cannot_decide():
+    b = recorded("dns-cross-namespace", "reference")
+    b["objects"]["pods"] = [p for p in b["objects"]["pods"]
+                            if p["metadata"]["namespace"] != "drill-dns-cross-namespace-1-client"]
+    b["objects"]["deployments"] = [d for d in b["objects"]["deployments"]
+                                   if d["metadata"]["namespace"] != "drill-dns-cross-namespace-1-client"]
+    expect_on(NAME, b, ERROR, "the evidence holds nothing from namespace {namespace}-client")
+
+
+def test_a_probe_reading_the_variable_in_braces_counts():
+    b = recorded("dns-cross-namespace", "reference")
+    probe = container(named(b, "deployments", "reporter"))["readinessProbe"]["exec"]
+    probe["command"] = [c.replace("$TARGET", "${TARGET}") for c in probe["command"]]
+    expect_on(NAME, b, "PASS", "1 Ready")
+    probe["command"] = ["true"]
+    expect_on(NAME, b, FAIL, "no longer fetches $TARGET")
