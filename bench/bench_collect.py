@@ -30,10 +30,9 @@ WATCH_INTERVAL_S = 0.5
 
 
 def verdict(session: Any, plan: Any, api_only: bool = False) -> tuple[Any, float]:
-    from drills.cluster import collect_evidence
-    from drills.graders.judge import judge, required_probes
+    from drills.lifecycle import collect, judge
     started = time.perf_counter()
-    bundle = collect_evidence(session, plan, required_probes(plan), api_only=api_only)
+    bundle = collect(session, plan, api_only=api_only)
     return judge(plan, bundle), time.perf_counter() - started
 
 
@@ -68,7 +67,7 @@ def wait_for(session: Any, plan: Any, status: str, timeout: float = 60) -> Any:
 def watch_latency(session: Any, plan: Any, fix: Any) -> float:
     """Apply a correct fix, then poll as `drills watch` would: cheap API-only checks
     every WATCH_INTERVAL_S, a full collection once those pass. Seconds until PASS."""
-    from drills.cluster import apply_fix
+    from drills.lifecycle import apply_fix
     apply_fix(session, plan, fix)
     landed = time.perf_counter()
     while time.perf_counter() - landed < 30:
@@ -83,8 +82,9 @@ def watch_latency(session: Any, plan: Any, fix: Any) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from drills.cluster import apply_fix, reset_drills, start_drill
     from drills.graders.judge import required_probes
+    from drills.lifecycle import apply_fix, deploy
+    from drills.lifecycle import reset as reset_drills
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"context {session.context}, scenario {args.scenario}, probes: "
           f"{', '.join(p.key for p in required_probes(plan))}")
     try:
-        start_drill(session, plan)
+        deploy(session, plan)
         apply_fix(session, plan, right)
         wait_for(session, plan, "PASS")
         collect_s = [verdict(session, plan)[1] for _ in range(args.runs)]
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     if wrong is not None:
         wrong_plan = plan_for(args.scenario, args.seed + 1)
         try:
-            start_drill(session, wrong_plan)
+            deploy(session, wrong_plan)
             apply_fix(session, wrong_plan, wrong)
             report, seconds = verdict(session, wrong_plan)
         finally:
@@ -139,10 +139,13 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(f"scenario {args.scenario} has no fix with outcome fail; wrong-fix time not measured")
 
+    # a fresh drill of its own: the reference fix must meet the broken state, never one
+    # an earlier fix changed (a wrong fix may have deleted the Service)
     watch_plan = plan_for(args.scenario, args.seed + 2)
+    reference = watch_plan.fixes.get("reference") or first_fix(watch_plan, "pass")
     try:
-        start_drill(session, watch_plan)
-        latency = watch_latency(session, watch_plan, right)
+        deploy(session, watch_plan)
+        latency = watch_latency(session, watch_plan, reference)
     finally:
         reset_drills(session, watch_plan.namespaces)
     print(f"watch-style loop noticed the correct fix {latency:.2f} s after it landed "

@@ -72,6 +72,12 @@ MIGRATIONS: list[str] = [
     );
     ALTER TABLE drills ADD COLUMN exam_id INTEGER REFERENCES exams(id);
     """,
+    # 4: what the drill was started from: its scenario folder's content hash and the
+    #    rendered plan, so a scenario edited since start never regrades it silently
+    """
+    ALTER TABLE drills ADD COLUMN scenario_hash TEXT;
+    ALTER TABLE drills ADD COLUMN plan TEXT;
+    """,
 ]
 
 
@@ -105,6 +111,8 @@ class DrillRecord:
     hints_shown: int = 0
     solution_viewed: bool = False
     exam_id: int | None = None
+    scenario_hash: str | None = None     # drills.fingerprint.scenario_digest at start
+    plan: dict[str, Any] | None = None   # the rendered plan at start (Plan.to_dict())
 
     def identity(self) -> dict[str, Any]:
         return {"scenario": self.scenario, "seed": self.seed, "namespace": self.namespace,
@@ -165,16 +173,18 @@ class Store:
 
     # --- drills -------------------------------------------------------------
     def add_drill(self, identity: dict[str, Any], context: str, target_minutes: float,
-                  started_at: str, exam_id: int | None = None) -> int:
+                  started_at: str, exam_id: int | None = None, *,
+                  scenario_hash: str | None = None, plan: dict[str, Any] | None = None) -> int:
         with self._tx() as db:
             cur = db.execute(
                 "INSERT INTO drills (scenario, seed, level, namespace, context, image, params,"
-                " target_minutes, started_at, state, exam_id)"
-                " VALUES (?,?,?,?,?,?,?,?,?, 'active', ?)",
+                " target_minutes, started_at, state, exam_id, scenario_hash, plan)"
+                " VALUES (?,?,?,?,?,?,?,?,?, 'active', ?,?,?)",
                 (identity["scenario"], identity["seed"], identity.get("level"),
                  identity["namespace"], context, identity["image"],
                  json.dumps(identity["params"], sort_keys=True), target_minutes, started_at,
-                 exam_id))
+                 exam_id, scenario_hash,
+                 json.dumps(plan, sort_keys=True) if plan is not None else None))
             return int(cur.lastrowid)
 
     def _record(self, row: sqlite3.Row) -> DrillRecord:
@@ -187,7 +197,9 @@ class Store:
             params=json.loads(row["params"]), target_minutes=row["target_minutes"],
             started_at=row["started_at"], solved_at=row["solved_at"], ended_at=row["ended_at"],
             state=row["state"], hints_shown=counts.get("hint", 0),
-            solution_viewed=counts.get("solution", 0) > 0, exam_id=row["exam_id"])
+            solution_viewed=counts.get("solution", 0) > 0, exam_id=row["exam_id"],
+            scenario_hash=row["scenario_hash"],
+            plan=json.loads(row["plan"]) if row["plan"] else None)
 
     def drill(self, drill_id: int) -> DrillRecord | None:
         row = self.db.execute("SELECT * FROM drills WHERE id = ?", (drill_id,)).fetchone()

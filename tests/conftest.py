@@ -17,4 +17,13 @@ def isolated_home(tmp_path_factory, monkeypatch, request):
 
 
 # Fairness of every scenario from its recordings (collected through tests/scenarios/scenarios.fairness).
-from tests.recorded_fairness import pytest_addoption, pytest_collect_file  # noqa: E402,F401
+from tests.recorded_fairness import pytest_addoption as fairness_options  # noqa: E402
+from tests.recorded_fairness import pytest_collect_file  # noqa: E402,F401
+
+
+def pytest_addoption(parser):
+    fairness_options(parser)
+    # declared here so pytest knows it at start-up; used by tests/e2e/conftest.py
+    parser.addoption("--record", metavar="DIR", default=None,
+                     help="with -m cluster: save every collected bundle and its verdict under DIR "
+                          "in the format of tests/fixtures/recorded/ (merged into DIR/INDEX.json)")

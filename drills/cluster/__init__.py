@@ -14,6 +14,7 @@ from drills.cluster.kind import cluster_down, cluster_status, cluster_up, ensure
 
 if TYPE_CHECKING:
     from drills.cluster.session import Session
+    from drills.cluster.start import FaultCheck, Timings
     from drills.probes import ProbeSpec
     from drills.render import Fix, Plan
 
@@ -38,10 +39,14 @@ def connect(context: str, explicit: bool, *, timeout: float = 10.0) -> "Session"
 
 
 def start_drill(session: "Session", plan: "Plan",
-                progress: Callable[[str], None] = lambda phase: None) -> dict[str, Any]:
+                progress: Callable[[str], None] = lambda phase: None, *,
+                verify: "FaultCheck", timings: "Timings | None" = None,
+                annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    """Deploy and verify the fault with `verify` (drills.lifecycle.fault_check gives it)."""
     from drills.cluster.start import start_drill as _start
     with _api_errors(session.context):
-        return _start(session, plan, progress)
+        return _start(session, plan, progress, verify=verify, timings=timings,
+                      annotations=annotations)
 
 
 def collect_evidence(session: "Session", plan: "Plan", probes: "list[ProbeSpec]", *,

@@ -12,7 +12,7 @@ changed between client releases, while paths, verbs and JSON did not.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Iterator
 from urllib.parse import quote, urlencode
 
 from drills.errors import BadScenarioPack, ClusterUnreachable
@@ -175,6 +175,81 @@ class KubeApi:
         data = self.request("GET", path_for(resource, namespace),
                             query={"labelSelector": label_selector}, doing=f"listing {resource}")
         return with_kind(resource, data.get("items") or [])
+
+    def watch_pods(self, namespaces: list[str], timeout: float) -> Iterator[list[dict]]:
+        """The pods of these namespaces as listed, then again after every change the
+        API streams (one watch per namespace), and at least once a second."""
+        import queue
+        import threading
+
+        import urllib3
+
+        state: dict[tuple[str, str], dict] = {}
+        versions: dict[str, str] = {}
+        for ns in namespaces:
+            data = self.request("GET", path_for("pods", ns), doing="listing pods")
+            versions[ns] = (data.get("metadata") or {}).get("resourceVersion") or ""
+            for pod in with_kind("pods", data.get("items") or []):
+                state[(ns, pod["metadata"]["name"])] = pod
+        yield list(state.values())
+        events: queue.Queue = queue.Queue()
+        responses: list[Any] = []
+
+        def follow(ns: str) -> None:
+            query = {"watch": "1", "resourceVersion": versions[ns],
+                     "timeoutSeconds": str(max(1, int(timeout) + 1))}
+            url = self.configuration.host.rstrip("/") + path_for("pods", ns) + "?" + urlencode(query)
+            try:
+                resp = self._pool.request("GET", url, headers={"Accept": "application/json",
+                                                               **self._auth_headers()},
+                                          timeout=urllib3.Timeout(connect=5, read=timeout + 5),
+                                          retries=False, preload_content=False)
+                responses.append(resp)
+                if resp.status >= 400:
+                    raise _api_error(resp.status, resp.reason or "", resp.read(), "watching pods")
+                buffer = b""
+                for chunk in resp.stream(4096):
+                    buffer += chunk
+                    while b"\n" in buffer:
+                        line, buffer = buffer.split(b"\n", 1)
+                        if line.strip():
+                            events.put((ns, json.loads(line)))
+            except Exception as exc:  # the caller falls back to listing
+                events.put((ns, exc))
+            events.put((ns, None))
+
+        threads = [threading.Thread(target=follow, args=(ns,), daemon=True) for ns in namespaces]
+        for thread in threads:
+            thread.start()
+        open_streams = len(threads)
+        try:
+            while open_streams:
+                try:
+                    ns, event = events.get(timeout=1.0)
+                except queue.Empty:
+                    yield list(state.values())
+                    continue
+                if event is None:
+                    open_streams -= 1
+                    continue
+                if isinstance(event, Exception) or event.get("type") == "ERROR":
+                    return            # expired or refused: the caller lists again
+                pod = event.get("object") or {}
+                key = (ns, (pod.get("metadata") or {}).get("name"))
+                if event.get("type") == "DELETED":
+                    state.pop(key, None)
+                elif event.get("type") in ("ADDED", "MODIFIED"):
+                    state[key] = {"apiVersion": "v1", "kind": "Pod", **pod}
+                else:
+                    continue          # BOOKMARK
+                yield list(state.values())
+        finally:
+            for resp in responses:
+                try:
+                    resp.close()          # a stream cut short never goes back to the pool
+                    resp.release_conn()
+                except Exception:
+                    pass
 
     def get(self, resource: str, name: str, namespace: str | None = None) -> dict | None:
         try:

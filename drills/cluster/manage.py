@@ -67,19 +67,38 @@ def reset_drills(session: Any, namespaces: list[str] | None = None, *, wait: boo
         if namespaces is None:
             sweep(api, progress)
         return []
-    restore_cluster(api, targets, progress)
+    records = restore_cluster(api, targets, progress)
     if namespaces is None:
         sweep(api, progress)
     progress("deleting namespaces")
     for name in targets:
         api.delete("namespaces", name)
     if wait:
+        deadline = time.monotonic() + timeout
+        wait_restore_complete(api, records, deadline, progress)
         progress("waiting until they are gone")
-        wait_gone(api, targets, timeout)
+        wait_gone(api, targets, max(0.0, deadline - time.monotonic()))
     return targets
 
 
-def restore_cluster(api: Any, targets: list[str], progress: Callable[[str], None]) -> None:
+def wait_restore_complete(api: Any, records: list[dict], deadline: float,
+                          progress: Callable[[str], None], poll: float = 0.5) -> None:
+    """Until what the restore put back has taken effect (a DaemonSet's pods run
+    again everywhere), so the next drill meets the cluster as it was."""
+    while records:
+        pending = cluster_setup.pending_restore(api, records)
+        if not pending:
+            return
+        if time.monotonic() >= deadline:
+            raise ClusterUnreachable(f"the cluster-wide settings were put back, but {pending[0]} "
+                                     "has not recovered in time",
+                                     "see kubectl -n kube-system get pods -o wide; drills reset "
+                                     "--all waits again")
+        progress(f"waiting for {pending[0]} to recover")
+        time.sleep(poll)
+
+
+def restore_cluster(api: Any, targets: list[str], progress: Callable[[str], None]) -> list[dict]:
     """Put back what cluster-wide drills changed, before their namespaces (which
     hold the restore records) are deleted; an error leaves every namespace in place."""
     records = []
@@ -90,6 +109,7 @@ def restore_cluster(api: Any, targets: list[str], progress: Callable[[str], None
     if records:
         progress("restoring cluster-wide settings")
         cluster_setup.restore(api, records)
+    return records
 
 
 def sweep(api: Any, progress: Callable[[str], None]) -> None:
@@ -101,25 +121,109 @@ def sweep(api: Any, progress: Callable[[str], None]) -> None:
 
 # --- fixes ------------------------------------------------------------------------
 
+STEP_KINDS = ("kubectl", "apply", "wait", "rollout_started")
+ROLLOUT_STARTED_TIMEOUT_S = 90.0
+REVISION = "deployment.kubernetes.io/revision"
+
+
 def apply_fix(session: Any, plan: Any, fix: Any) -> None:
+    """Run a declared fix as a learner would: kubectl commands, manifests through
+    `kubectl apply -f -`, pauses, and waits for what the fix really produces."""
     for number, step in enumerate(fix.steps, 1):
+        where = f"scenario {plan.scenario}: fix {fix.name} step {number}"
         if len(step) != 1:
-            raise BadScenarioPack(f"fix {fix.name} step {number}: one of kubectl/apply/wait per step",
+            raise BadScenarioPack(f"{where}: one of {', '.join(STEP_KINDS)} per step",
                                   "fix the step in scenario.yaml")
         (verb, argument), = step.items()
-        where = f"scenario {plan.scenario}: fix {fix.name} step {number}"
         if verb == "kubectl":
             run_kubectl(session, plan.namespace, str(argument), where)
         elif verb == "apply":
-            apply_yaml(session.api, plan, str(argument), where)
+            apply_yaml(session, plan, str(argument), where)
         elif verb == "wait":
             try:
                 time.sleep(float(argument))
             except ValueError:
                 raise BadScenarioPack(f"{where}: wait {argument!r} is not a number of seconds",
                                       "write e.g. wait: \"2\"") from None
+        elif verb == "rollout_started":
+            wait_rollout_started(session.api, plan, str(argument), where)
         else:
-            raise BadScenarioPack(f"{where}: unknown step {verb!r}", "use kubectl, apply or wait")
+            raise BadScenarioPack(f"{where}: unknown step {verb!r}",
+                                  f"use one of {', '.join(STEP_KINDS)}")
+
+
+def rollout_target(plan: Any, argument: str, where: str) -> tuple[str, str]:
+    """(namespace, Deployment name) of a `rollout_started: [-n NS] deployment/NAME` step."""
+    words = shlex.split(argument)
+    namespace = plan.namespace
+    rest = []
+    while words:
+        word = words.pop(0)
+        if word in ("-n", "--namespace") and words:
+            namespace = words.pop(0)
+        elif word.startswith("--namespace="):
+            namespace = word.split("=", 1)[1]
+        else:
+            rest.append(word)
+    kind, _, name = (rest[0] if len(rest) == 1 else "").partition("/")
+    if kind not in ("deployment", "deploy", "deployments") or not name:
+        raise BadScenarioPack(f"{where}: rollout_started {argument!r} does not name one Deployment",
+                              "write e.g. rollout_started: \"-n NS deployment/NAME\"")
+    if namespace not in plan.namespaces:
+        raise BadScenarioPack(f"{where}: rollout_started targets namespace {namespace}, which is "
+                              "not one of the drill's", "name a Deployment of the drill")
+    return namespace, name
+
+
+def new_pods_running(api: Any, namespace: str, name: str) -> tuple[bool, str]:
+    """Whether the Deployment's controller acted on its latest spec and its newest
+    ReplicaSet has a running pod, Ready or not (what a wrong fix leaves behind too)."""
+    deployment = api.get("deployments", name, namespace)
+    if deployment is None:
+        return False, f"Deployment {namespace}/{name} does not exist"
+    meta, status = deployment.get("metadata") or {}, deployment.get("status") or {}
+    if status.get("observedGeneration", 0) < meta.get("generation", 0):
+        return False, "its controller has not seen the change yet"
+    revision = (meta.get("annotations") or {}).get(REVISION)
+    owned = [rs for rs in api.list("replicasets", namespace)
+             if any(ref.get("uid") == meta.get("uid")
+                    for ref in (rs.get("metadata") or {}).get("ownerReferences") or [])]
+    newest = next((rs for rs in owned
+                   if ((rs.get("metadata") or {}).get("annotations") or {}).get(REVISION) == revision),
+                  None)
+    if newest is None:
+        return False, f"no ReplicaSet of revision {revision} yet"
+    uid = newest["metadata"].get("uid")
+    pods = [p for p in api.list("pods", namespace)
+            if any(ref.get("uid") == uid for ref in (p.get("metadata") or {}).get("ownerReferences") or [])]
+    if not (deployment.get("spec") or {}).get("replicas", 1):
+        return True, "scaled to zero"
+    if any(container_started(p) for p in pods):
+        return True, "a pod of the new ReplicaSet runs"
+    return False, f"ReplicaSet {newest['metadata'].get('name')} has no running pod yet"
+
+
+def container_started(pod: dict) -> bool:
+    """A pod whose containers all run (Ready or not), not being deleted."""
+    if (pod.get("metadata") or {}).get("deletionTimestamp"):
+        return False
+    statuses = (pod.get("status") or {}).get("containerStatuses") or []
+    return bool(statuses) and all((cs.get("state") or {}).get("running") is not None for cs in statuses)
+
+
+def wait_rollout_started(api: Any, plan: Any, argument: str, where: str,
+                         timeout: float = ROLLOUT_STARTED_TIMEOUT_S, poll: float = 0.5) -> None:
+    namespace, name = rollout_target(plan, argument, where)
+    deadline = time.monotonic() + timeout
+    while True:
+        started, why = new_pods_running(api, namespace, name)
+        if started:
+            return
+        if time.monotonic() >= deadline:
+            raise ClusterUnreachable(f"{where}: the rollout of Deployment {namespace}/{name} did not "
+                                     f"start within {timeout:g} s ({why})",
+                                     f"kubectl -n {namespace} describe deployment {name}")
+        time.sleep(poll)
 
 
 def kubectl_argv(session: Any, namespace: str, arguments: str) -> tuple[list[str], dict[str, str]]:
@@ -135,11 +239,13 @@ def kubectl_argv(session: Any, namespace: str, arguments: str) -> tuple[list[str
     return argv + ["-n", namespace] + args, env
 
 
-def run_kubectl(session: Any, namespace: str, arguments: str, where: str) -> str:
+def run_kubectl(session: Any, namespace: str, arguments: str, where: str,
+                stdin: str | None = None) -> str:
     argv, env = kubectl_argv(session, namespace, arguments)
     try:
         done = subprocess.run(argv, capture_output=True, text=True, env=env,
-                              timeout=KUBECTL_TIMEOUT_S, stdin=subprocess.DEVNULL)
+                              timeout=KUBECTL_TIMEOUT_S, input=stdin,
+                              stdin=subprocess.DEVNULL if stdin is None else None)
     except FileNotFoundError:
         raise NoCluster("kubectl is not installed", KUBECTL_INSTALL) from None
     except subprocess.TimeoutExpired:
@@ -152,12 +258,15 @@ def run_kubectl(session: Any, namespace: str, arguments: str, where: str) -> str
     return done.stdout
 
 
-def apply_yaml(api: Any, plan: Any, text: str, where: str) -> None:
+def apply_yaml(session: Any, plan: Any, text: str, where: str) -> None:
+    """`kubectl apply -f -` of the step's manifests, as a learner applies a file:
+    a client-side apply that merges maps into what is there (one call per namespace)."""
     try:
         docs = [d for d in yaml.safe_load_all(text) if d]
     except yaml.YAMLError as exc:
         raise BadScenarioPack(f"{where}: apply holds invalid YAML ({exc})",
                               "fix the step in scenario.yaml") from None
+    by_namespace: dict[str, list[dict]] = {}
     for doc in docs:
         if not isinstance(doc, dict):
             raise BadScenarioPack(f"{where}: apply holds a {type(doc).__name__}, not an object",
@@ -166,4 +275,7 @@ def apply_yaml(api: Any, plan: Any, text: str, where: str) -> None:
         if ns not in plan.namespaces:
             raise BadScenarioPack(f"{where}: {doc.get('kind')} targets namespace {ns}, which is "
                                   f"not one of the drill's", "leave the namespace out")
-        api.apply(body, ns)
+        by_namespace.setdefault(ns, []).append(body)
+    for ns, bodies in by_namespace.items():
+        run_kubectl(session, ns, "apply -f -", where,
+                    stdin=yaml.safe_dump_all(bodies, sort_keys=False))

@@ -13,6 +13,7 @@ MANAGER = "drills"
 SCENARIO_LABEL = "drills.dev/scenario"
 SEED_LABEL = "drills.dev/seed"
 DRILL_ANNOTATION = "drills.dev/drill"
+SCENARIO_HASH_ANNOTATION = "drills.dev/scenario-hash"   # scenario_digest at start (learner-editable)
 CLUSTER_WIDE_LABEL = "drills.dev/cluster-wide"
 POD_SECURITY_ENFORCE = "pod-security.kubernetes.io/enforce"
 DRILL_SELECTOR = f"{MANAGED_BY}={MANAGER}"
@@ -130,6 +131,7 @@ def drill_summary(ns: dict[str, Any]) -> dict[str, Any]:
         "identity": identity,
         # the drill's main namespace (extra namespaces point at it)
         "drill_namespace": main if isinstance(main, str) else meta.get("name"),
+        "scenario_hash": (meta.get("annotations") or {}).get(SCENARIO_HASH_ANNOTATION),
     }
 
 

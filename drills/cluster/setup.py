@@ -227,6 +227,38 @@ def _restore_daemonset(api: Any, args: dict) -> bool:
     return True
 
 
+def pending_restore(api: Any, record: list[dict]) -> list[str]:
+    """What of the record is not back as it was yet (empty: restore complete). A
+    DaemonSet counts as back once its pods run again on every node it wants."""
+    pending: list[str] = []
+    for entry in record:
+        (kind, args), = entry.items()
+        if kind == "label_node":
+            node = api.get("nodes", args["node"])
+            if node is not None and (labels_of(node).get(args["key"]) != args["was"] or
+                                     bool((node.get("spec") or {}).get("unschedulable"))
+                                     != args["unschedulable"]):
+                pending.append(f"node {args['node']}")
+            continue
+        ns, name = args["namespace"], args["name"]
+        live = api.get("daemonsets", name, ns)
+        what = f"DaemonSet {ns}/{name}"
+        if live is None:
+            pending.append(what)
+            continue
+        want = args["original"]["spec"]["template"]["spec"].get("affinity")
+        if ((live.get("spec") or {}).get("template") or {}).get("spec", {}).get("affinity") != want:
+            pending.append(what)
+            continue
+        status = live.get("status") or {}
+        desired = status.get("desiredNumberScheduled", 0)
+        if (status.get("observedGeneration", 0) < (live.get("metadata") or {}).get("generation", 0)
+                or status.get("updatedNumberScheduled", 0) < desired
+                or status.get("numberAvailable", 0) < desired):
+            pending.append(f"{what} (pods {status.get('numberAvailable', 0)}/{desired} available)")
+    return pending
+
+
 # --- leftovers without a record --------------------------------------------------------
 
 def without_owned_rules(affinity: dict | None) -> dict | None:

@@ -1,14 +1,17 @@
-"""Starting a drill: fresh namespace, objects, probe pod, then the fault verified.
+"""Starting a drill: fresh namespace, objects and probe pod together, then the fault verified.
 
 Everything created is deleted again when anything goes wrong, Ctrl-C included.
+The runtime does not judge: the caller (drills.lifecycle) hands in a FaultCheck
+that says whether a bundle shows the scenario's fault.
 """
 from __future__ import annotations
 
 import contextlib
-import dataclasses
+import logging
 import signal
 import threading
 import time
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from drills.cluster import objects as O
@@ -19,12 +22,40 @@ from drills.errors import ClusterUnreachable, FaultNotVerified, UsageError
 POLL_S = 0.15
 GONE_WAIT_S = 90.0
 IMAGE_TROUBLE = ("ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName")
+PHASES = ("namespace", "apply", "probe pod", "pods", "fault verified")
+log = logging.getLogger("drills.start")
 
 
-def start_drill(session: Any, plan: Any, progress: Callable[[str], None] = lambda phase: None
-                ) -> dict[str, Any]:
+@dataclass(frozen=True)
+class FaultCheck:
+    """Whether a bundle shows the fault: `shown(bundle, api_only)` -> (shown, why not).
+    With api_only the bundle has no probe results and only checks that read API
+    objects count; `probes` are what the full round needs."""
+    shown: Callable[[dict, bool], tuple[bool, str]]
+    probes: list = field(default_factory=list)
+
+
+class Timings(dict):
+    """Seconds each start phase took, in order (`drills start --timings`)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._mark = time.monotonic()
+
+    def lap(self, phase: str) -> None:
+        now = time.monotonic()
+        self[phase] = round(now - self._mark, 3)
+        self._mark = now
+        log.debug("start phase %s took %.3f s", phase, self[phase])
+
+
+def start_drill(session: Any, plan: Any, progress: Callable[[str], None] = lambda phase: None,
+                *, verify: FaultCheck, timings: Timings | None = None,
+                annotations: dict[str, str] | None = None) -> dict[str, Any]:
+    """`annotations` go on every drill namespace (e.g. the scenario hash)."""
     api = session.api
-    ensure_free(api, plan)
+    timings = timings if timings is not None else Timings()
+    ensure_free(api, plan, progress)
     record = cluster_setup.prepare(api, plan)    # reads only; refuses before any change
     deadline = time.monotonic() + plan.broken_timeout
     created: list[str] = []
@@ -32,49 +63,87 @@ def start_drill(session: Any, plan: Any, progress: Callable[[str], None] = lambd
         progress("creating namespace")
         for ns in plan.namespaces:
             # the main namespace carries the restore record before the cluster changes
-            create_namespace(api, plan, ns, record if ns == plan.namespace else [])
+            create_namespace(api, plan, ns, record if ns == plan.namespace else [], progress,
+                             annotations=annotations)
             created.append(ns)
+        timings.lap("namespace")
         if record:
             progress("changing cluster-wide settings")
             cluster_setup.apply(api, record, deadline)
+            timings.lap("cluster-wide settings")
         progress("applying objects")
+        # the probe pods first: their container starts while the workloads are created
+        for ns in plan.namespaces:
+            apply_soon(api, O.probe_pod_body(plan.image, ns), ns, deadline)
         for obj in plan.manifests:
             body, ns = O.placed(obj, plan.namespace)
             apply_soon(api, body, ns, deadline)
-        for ns in plan.namespaces:
-            apply_soon(api, O.probe_pod_body(plan.image, ns), ns, deadline)
+        timings.lap("apply")
         progress("waiting for pods")
-        wait_for_pods(api, plan, deadline)
+        wait_for_pods(api, plan, deadline, timings=timings)
         progress("verifying fault")
-        bundle = verify_fault(session, plan, deadline)
+        bundle = verify_fault(session, plan, verify, deadline)
+        timings.lap("fault verified")
     except BaseException as exc:
         undo_start(api, plan, created, record, exc)
         raise
-    return {"namespace": plan.namespace, "verified_at": O.utc_now(), "bundle": bundle}
+    return {"namespace": plan.namespace, "verified_at": O.utc_now(), "bundle": bundle,
+            "timings": dict(timings)}
 
 
 # --- safety --------------------------------------------------------------------------
 
-def ensure_free(api: Any, plan: Any) -> None:
+def ensure_free(api: Any, plan: Any, progress: Callable[[str], None] = lambda phase: None) -> None:
     """Refuse namespaces that are not ours or hold a running drill; wait out ones
     still being deleted; keep cluster-wide drills alone."""
     for ns in plan.namespaces:
         existing = api.get("namespaces", ns)
         if existing is not None:
             refuse_existing(plan, existing)
+            progress(f"waiting for namespace {ns} to finish terminating")
             wait_gone(api, [ns])
-    active = [n for n in api.list("namespaces", label_selector=O.DRILL_SELECTOR)
-              if O.is_drill_namespace(n) and not O.is_terminating(n)
-              and n["metadata"]["name"] not in plan.namespaces]
+    others = [n for n in api.list("namespaces", label_selector=O.DRILL_SELECTOR)
+              if O.is_drill_namespace(n) and n["metadata"]["name"] not in plan.namespaces]
+    active = [n for n in others if not O.is_terminating(n)]
     if plan.cluster_wide and active:
         names = ", ".join(sorted(n["metadata"]["name"] for n in active))
         raise UsageError(f"scenario {plan.scenario} changes cluster-wide settings, and other drills "
                          f"are active ({names})", "drills reset --all")
-    wide = [n["metadata"]["name"] for n in active
-            if (n["metadata"].get("labels") or {}).get(O.CLUSTER_WIDE_LABEL) == "true"]
+    wide = [n["metadata"]["name"] for n in active if _cluster_wide(n)]
     if wide:
         raise UsageError(f"a drill that changes cluster-wide settings is active ({', '.join(wide)})",
                          "finish it first, or drills reset --all")
+    # a cluster-wide drill merely terminating is no obstacle once its changes are undone
+    for ns in others:
+        if O.is_terminating(ns) and _cluster_wide(ns):
+            wait_restored(api, ns, progress)
+
+
+def _cluster_wide(ns: dict) -> bool:
+    return (ns["metadata"].get("labels") or {}).get(O.CLUSTER_WIDE_LABEL) == "true"
+
+
+def wait_restored(api: Any, ns: dict, progress: Callable[[str], None],
+                  timeout: float | None = None, poll: float = 0.5) -> None:
+    """Until what a (terminating) cluster-wide drill changed is back as it was."""
+    timeout = GONE_WAIT_S if timeout is None else timeout
+    name = ns["metadata"]["name"]
+    record = cluster_setup.record_of(ns)
+    if not record:
+        return
+    deadline = time.monotonic() + timeout
+    while True:
+        pending = cluster_setup.pending_restore(api, record)
+        if not pending:
+            return
+        if api.get("namespaces", name) is None:
+            raise UsageError(f"drill namespace {name} is gone, but {pending[0]} is not put back "
+                             "as it was", "drills reset --all puts it back")
+        if time.monotonic() >= deadline:
+            raise UsageError(f"the cluster-wide drill in namespace {name} is still being put back "
+                             f"({pending[0]}) after {timeout:g} s", "drills reset --all")
+        progress(f"waiting until {pending[0]} is back as it was")
+        time.sleep(poll)
 
 
 def refuse_existing(plan: Any, existing: dict) -> None:
@@ -86,19 +155,26 @@ def refuse_existing(plan: Any, existing: dict) -> None:
                          f"namespace {name}", f"drills reset {plan.scenario}")
 
 
-def create_namespace(api: Any, plan: Any, ns: str, record: list[dict] | None = None) -> None:
-    try:
-        api.create("namespaces", cluster_setup.annotate(O.namespace_body(plan, ns), record or []))
-    except ApiError as exc:
-        if exc.status != 409:
-            raise
-        # created by someone else between our look and our create
+def create_namespace(api: Any, plan: Any, ns: str, record: list[dict] | None = None,
+                     progress: Callable[[str], None] = lambda phase: None,
+                     timeout: float | None = None, annotations: dict[str, str] | None = None) -> None:
+    deadline = time.monotonic() + (GONE_WAIT_S if timeout is None else timeout)
+    body = cluster_setup.annotate(O.namespace_body(plan, ns), record or [])
+    body["metadata"]["annotations"].update(annotations or {})
+    while True:
+        try:
+            api.create("namespaces", body)
+            return
+        except ApiError as exc:
+            if exc.status != 409:
+                raise
+        # created by someone else between our look and our create, or still terminating
         existing = api.get("namespaces", ns)
         if existing is None:
-            raise
+            continue
         refuse_existing(plan, existing)
-        raise UsageError(f"namespace {ns} is still being deleted", "try again in a few seconds"
-                         ) from None
+        progress(f"waiting for namespace {ns} to finish terminating")
+        wait_gone(api, [ns], max(0.0, deadline - time.monotonic()))
 
 
 def apply_soon(api: Any, body: dict, ns: str, deadline: float) -> None:
@@ -109,6 +185,10 @@ def apply_soon(api: Any, body: dict, ns: str, deadline: float) -> None:
             api.apply(body, ns)
             return
         except ApiError as exc:
+            if exc.status == 403 and "being terminated" in exc.message:
+                # deleted under us (a reset racing this start): say so, never a bare 403
+                raise UsageError(f"namespace {ns} was deleted while drill {body['metadata']['name']!r} "
+                                 "was being started", "start the drill again") from None
             if not (exc.status == 403 and "serviceaccount" in exc.message.replace(" ", "").lower()
                     and time.monotonic() < deadline):
                 raise
@@ -152,16 +232,25 @@ def missing_pods(plan: Any, pods: list[dict]) -> tuple[list[str], list[str]]:
     return missing, troubles
 
 
-def wait_for_pods(api: Any, plan: Any, deadline: float, poll: float = POLL_S) -> None:
-    while True:
-        pods = [p for ns in plan.namespaces for p in api.list("pods", ns)]
+def wait_for_pods(api: Any, plan: Any, deadline: float, poll: float = POLL_S,
+                  timings: Timings | None = None) -> None:
+    """Until every probe pod runs and every workload has a pod; followed with a
+    watch where the API offers one, else polled."""
+    probe_done = False
+    for pods in pod_states(api, plan, deadline, poll):
         missing, troubles = missing_pods(plan, pods)
         if troubles:
             raise FaultNotVerified(
                 f"scenario {plan.scenario}: the image {plan.image} cannot be pulled: {troubles[0]}",
                 f"run 'drills cluster up' to preload {plan.image} into the kind nodes, or "
                 f"set DRILLS_IMAGE to an image the nodes have")
+        if timings is not None and not probe_done and not any(m.startswith("probe pod")
+                                                             for m in missing):
+            probe_done = True
+            timings.lap("probe pod")
         if not missing:
+            if timings is not None:
+                timings.lap("pods")
             return
         if time.monotonic() >= deadline:
             raise FaultNotVerified(
@@ -169,7 +258,22 @@ def wait_for_pods(api: Any, plan: Any, deadline: float, poll: float = POLL_S) ->
                 f"within {plan.broken_timeout:g} s: {'; '.join(missing)}"
                 f"{_last_warning(api, plan.namespaces)}",
                 "nothing was left behind; 'drills doctor' checks the cluster")
-        time.sleep(poll)
+
+
+def pod_states(api: Any, plan: Any, deadline: float, poll: float) -> Iterable[list[dict]]:
+    """The drill's pods, again after every change (watch) or every `poll` s."""
+    watch = getattr(api, "watch_pods", None)
+    if watch is None:
+        while True:
+            yield [p for ns in plan.namespaces for p in api.list("pods", ns)]
+            time.sleep(poll)
+    while True:
+        # one watch per namespace would need threads; drills have one or two namespaces,
+        # so the main one is watched and the others listed on each event
+        yield from watch(plan.namespaces, max(0.5, deadline - time.monotonic()))
+        if time.monotonic() >= deadline:
+            yield [p for ns in plan.namespaces for p in api.list("pods", ns)]
+            return
 
 
 def _last_warning(api: Any, namespaces: Iterable[str]) -> str:
@@ -183,23 +287,20 @@ def _last_warning(api: Any, namespaces: Iterable[str]) -> str:
     return f"; last warning: {last.get('reason')}: {(last.get('message') or '').strip()[:300]}"
 
 
-def broken_probes(plan: Any) -> list:
-    """The probes the broken-state checks need, and only those."""
-    from drills.graders.judge import required_probes
-
-    wanted = set(plan.broken_pass) | set(plan.broken_fail)
-    return required_probes(dataclasses.replace(plan, checks=[c for c in plan.checks
-                                                             if c.name in wanted]))
-
-
-def verify_fault(session: Any, plan: Any, deadline: float, poll: float = POLL_S) -> dict:
+def verify_fault(session: Any, plan: Any, verify: FaultCheck, deadline: float,
+                 poll: float = POLL_S) -> dict:
+    """Cheap API-only rounds until the API checks show the fault, then one round
+    with probes; again until both do or the time is up."""
     from drills.cluster.collect import collect_evidence
-    from drills.graders.judge import broken_state_shown
 
-    probes = broken_probes(plan)
     while True:
-        bundle = collect_evidence(session, plan, probes, retry_budget=0)
-        shown, reason = broken_state_shown(plan, bundle)
+        bundle = collect_evidence(session, plan, [], api_only=True)
+        shown, reason = verify.shown(bundle, True)
+        if shown and verify.probes:
+            bundle = collect_evidence(session, plan, verify.probes, retry_budget=0)
+            shown, reason = verify.shown(bundle, False)
+        elif shown:
+            shown, reason = verify.shown(bundle, False)
         if shown:
             return bundle
         if time.monotonic() >= deadline:
@@ -267,10 +368,9 @@ def remove_namespaces(api: Any, names: list[str]) -> list[str]:
     return removed
 
 
-def wait_gone(api: Any, names: list[str], timeout: float = GONE_WAIT_S,
+def wait_gone(api: Any, names: list[str], timeout: float | None = None,
               poll: float = 0.25) -> None:
-    from drills.errors import ClusterUnreachable
-
+    timeout = GONE_WAIT_S if timeout is None else timeout
     deadline = time.monotonic() + timeout
     pending = list(names)
     while pending:

@@ -24,6 +24,17 @@ def plan_for(identity: dict[str, Any]):
     return replay(identity)
 
 
+def drill_plan(record):
+    """The plan a stored drill is graded with (drills.lifecycle.plan_of); says so in
+    one line when its scenario changed since start."""
+    from drills.lifecycle import plan_of
+    graded = plan_of(record)
+    if graded.changed:
+        from drills.ui import err
+        err.print(f"[yellow]note:[/] {graded.changed}", soft_wrap=True)
+    return graded.plan
+
+
 def pick_drill(store, context: str, selector: str | None):
     """The open drill a verb acts on: the only one, or the one named by id/scenario/namespace."""
     drills = store.open_drills(context)
@@ -55,16 +66,13 @@ def exit_code_for(report) -> int:
     return {"PASS": ExitCode.OK, "FAIL": ExitCode.CHECKS_FAILED}.get(report.status, ExitCode.GRADING_ERROR)
 
 
-def grade_live(session, plan):
-    """Collect full evidence (API objects and probes) and judge it."""
-    from drills.cluster import collect_evidence, drill_present
-    from drills.graders.judge import judge, required_probes
-    if not drill_present(session, plan.namespace):
-        raise NoActiveDrill(f"namespace {plan.namespace} of drill {plan.scenario} no longer exists "
-                            f"on context {session.context}",
-                            f"close it with 'drills reset {plan.namespace}' and start a new one")
-    bundle = collect_evidence(session, plan, required_probes(plan))
-    return bundle, judge(plan, bundle)
+def grade_live(session, plan, started_hash: str | None = None):
+    """Collect full evidence (API objects and probes) and judge it (drills.lifecycle.grade).
+    `started_hash`: the scenario hash the drill was started with, when known only
+    from the cluster; a changed scenario is refused rather than graded differently."""
+    from drills.lifecycle import check_unchanged, grade
+    check_unchanged(plan, started_hash)
+    return grade(session, plan)
 
 
 def save_bundle(bundle: dict, path: str) -> None:
@@ -81,9 +89,5 @@ def save_bundle(bundle: dict, path: str) -> None:
 
 def record_attempt(store, record, bundle: dict, report) -> bool:
     """Store the attempt; a first PASS stops the clock at collection time. Returns solved."""
-    at = bundle.get("collected_at")
-    store.add_attempt(record.id, at, report.to_dict())
-    if report.status == "PASS" and not record.solved_at:
-        store.mark_solved(record.id, at)
-        return True
-    return False
+    from drills.lifecycle import record as record_in_store
+    return record_in_store(store, record, bundle, report)

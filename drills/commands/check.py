@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from drills.commands._common import (connect, context_option, exit_code_for, grade_live,
-                                     json_option, open_store, pick_drill, plan_for,
+                                     drill_plan, json_option, open_store, pick_drill,
                                      record_attempt, save_bundle)
 
 
@@ -19,7 +19,7 @@ def command(drill: str | None, save_evidence: str | None, context_flag: str | No
     context, _ = chosen_context(context_flag)
     store = open_store()
     record = pick_drill(store, context, drill)
-    plan = plan_for(record.identity())
+    plan = drill_plan(record)
     session = connect(context_flag)
     bundle, report = grade_live(session, plan)
     if save_evidence:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import click
 
-from drills.commands._common import (connect, context_option, exit_code_for, grade_live, json_option,
-                                     open_store, plan_for, record_attempt)
+from drills.commands._common import (connect, context_option, drill_plan, exit_code_for, grade_live,
+                                     json_option, open_store, record_attempt)
 from drills.errors import NoActiveDrill, UsageError
 from drills.render import SEED_MAX
 
@@ -34,11 +34,10 @@ def _remaining(exam: dict) -> float:
 @context_option
 def start(count: int, minutes: float | None, seed: int | None, context_flag: str | None) -> int:
     """Deploy every task of a new exam and start its clock."""
-    from drills import catalog, cluster
+    from drills import catalog, cluster, lifecycle
     from drills.config import chosen_context
     from drills.exam import PASS_MARK, compose, default_minutes
-    from drills.graders.judge import validate_plan
-    from drills.render import random_seed, render
+    from drills.render import random_seed
     from drills.store import iso, utcnow
     from drills.ui import assemble, err, out, print_plain, progress_of
 
@@ -50,9 +49,7 @@ def start(count: int, minutes: float | None, seed: int | None, context_flag: str
     scenarios = catalog.discover()
     seed = random_seed() if seed is None else seed
     tasks = compose(scenarios, seed, count)
-    plans = [render(scenarios[t.scenario], t.seed) for t in tasks]
-    for plan in plans:
-        validate_plan(plan)
+    plans = [lifecycle.prepare(t.scenario, t.seed) for t in tasks]
     minutes = minutes or default_minutes(tasks, scenarios)
     started = []
     with err.status("checking the cluster") as spinner:
@@ -63,16 +60,16 @@ def start(count: int, minutes: float | None, seed: int | None, context_flag: str
             for task, plan in zip(tasks, plans):
                 progress = progress_of(spinner)
                 progress(f"task {task.number}/{len(tasks)}: {plan.scenario}")
-                cluster.start_drill(session, plan, progress=lambda p, n=task.number: progress(f"task {n}: {p}"))
+                lifecycle.deploy(session, plan, lambda p, n=task.number: progress(f"task {n}: {p}"))
                 started.append(plan)
         except BaseException:
             spinner.update("cleaning up the tasks already deployed")
-            cluster.reset_drills(session, [ns for p in started for ns in p.namespaces], wait=False)
+            lifecycle.reset(session, [ns for p in started for ns in p.namespaces], wait=False)
             raise
     now = iso(utcnow())   # one clock for all tasks, started once every fault is verified
     exam_id = store.add_exam(seed, context, minutes, now)
     for plan in plans:
-        store.add_drill(plan.identity(), context, plan.target_minutes, now, exam_id=exam_id)
+        lifecycle.open_drill(store, plan, context, now, exam_id=exam_id)
     out.rule(f"[bold]Mock exam (seed {seed}): {len(tasks)} tasks, {minutes:g} minutes, pass mark {PASS_MARK:g}%[/]")
     for task, plan in zip(tasks, plans):
         out.rule(assemble(f"Task {task.number} ({task.weight}%-weight) · namespace {plan.namespace}"))
@@ -90,7 +87,7 @@ def _grade_exam(store, exam: dict, context_flag: str | None):
     session = connect(context_flag)
     rows = []
     for record in store.exam_drills(exam["id"]):
-        plan = plan_for(record.identity())
+        plan = drill_plan(record)
         bundle, report = grade_live(session, plan)
         record_attempt(store, record, bundle, report)
         rows.append((record, report, scenarios[record.scenario].meta["exam_weight"]))
@@ -148,8 +145,8 @@ def end(reset: bool, context_flag: str | None, as_json: bool) -> int:
     store.end_exam(exam["id"], total, iso(utcnow()))
     _print_exam(rows, total, _remaining(exam), as_json)
     if reset:
-        from drills.cluster import reset_drills
-        reset_drills(connect(context_flag), [ns for rec, _, _ in rows for ns in plan_for(rec.identity()).namespaces])
+        from drills.lifecycle import reset as reset_drills
+        reset_drills(connect(context_flag), [ns for rec, _, _ in rows for ns in drill_plan(rec).namespaces])
         for rec, _, _ in rows:
             store.end(rec.id)
     from drills.errors import ExitCode

@@ -42,8 +42,8 @@ def command(evidence_files: tuple[str, ...], namespaces: tuple[str, ...], contex
                              "the learner starts one with 'drills start <scenario>'")
         # every annotation is verified before anything is probed (the learner wrote them)
         plans = [verified_plan(session, drill["name"]) for drill in found]
-        for plan in plans:
-            _, report = grade_live(session, plan)
+        for drill, plan in zip(found, plans):
+            _, report = grade_live(session, plan, drill.get("scenario_hash"))
             reports.append(report)
     if as_json:
         from drills.ui import print_json

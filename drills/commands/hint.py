@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from drills.commands._common import context_option, open_store, pick_drill, plan_for
+from drills.commands._common import context_option, drill_plan, open_store, pick_drill
 
 
 @click.command("hint")
@@ -15,7 +15,7 @@ def command(drill: str | None, context_flag: str | None) -> int:
     from drills.ui import out, print_advice
     store = open_store()
     record = pick_drill(store, chosen_context(context_flag)[0], drill)
-    hints = plan_for(record.identity()).hints
+    hints = drill_plan(record).hints
     index = store.reveal_hint(record.id, len(hints))   # reveal and record in one transaction
     if index is None:
         out.print(f"All {len(hints)} hints are shown; 'drills solution' shows the reference solution.")

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import click
 
-from drills.commands._common import connect, context_option, open_store, pick_drill, plan_for
+from drills.commands._common import (connect, context_option, drill_plan, json_option, open_store,
+                                     pick_drill)
 from drills.errors import UsageError
 
 
@@ -11,10 +12,11 @@ from drills.errors import UsageError
 @click.argument("drill", required=False)
 @click.option("--all", "all_drills", is_flag=True, help="Delete every drill namespace on the context.")
 @context_option
-def command(drill: str | None, all_drills: bool, context_flag: str | None) -> int:
+@json_option
+def command(drill: str | None, all_drills: bool, context_flag: str | None, as_json: bool) -> int:
     """Delete a drill's namespace (or all of them with --all) and wait until gone."""
-    from drills.cluster import reset_drills
     from drills.config import chosen_context
+    from drills.lifecycle import reset
     from drills.ui import err, out, progress_of
     if drill and all_drills:
         raise UsageError("name a drill or pass --all, not both", "see 'drills reset --help'")
@@ -25,11 +27,17 @@ def command(drill: str | None, all_drills: bool, context_flag: str | None) -> in
     if all_drills:
         targets = None
     else:
-        targets = plan_for(records[0].identity()).namespaces
+        targets = drill_plan(records[0]).namespaces
+    # waits until the namespaces are gone and any cluster-wide restore took effect,
+    # so a start right after it always works
     with err.status("deleting drill namespaces") as spinner:
-        deleted = reset_drills(session, targets, wait=True, progress=progress_of(spinner))
+        deleted = reset(session, targets, progress=progress_of(spinner))
     for record in records:
         store.end(record.id)
+    if as_json:
+        from drills.ui import print_json
+        print_json({"deleted": deleted, "ended": [r.id for r in records]})
+        return 0
     from drills.ui import assemble
     out.print(assemble(f"Deleted {len(deleted)} namespace(s){': ' + ', '.join(deleted) if deleted else ''}."))
     return 0

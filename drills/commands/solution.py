@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from drills.commands._common import context_option, open_store, pick_drill, plan_for
+from drills.commands._common import context_option, drill_plan, open_store, pick_drill
 
 
 @click.command("solution")
@@ -15,7 +15,7 @@ def command(drill: str | None, context_flag: str | None) -> int:
     from drills.ui import assemble, out, print_advice
     store = open_store()
     record = pick_drill(store, chosen_context(context_flag)[0], drill)
-    plan = plan_for(record.identity())
+    plan = drill_plan(record)
     store.add_help(record.id, "solution")
     out.print(assemble((f"Reference solution for {plan.scenario}", "bold"), " (recorded as viewed):"))
     for number, step in enumerate(plan.solution, start=1):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from drills.commands._common import connect, context_option, open_store
+from drills.commands._common import connect, context_option, json_option, open_store
 from drills.render import SEED_MAX
 
 
@@ -12,18 +12,23 @@ from drills.render import SEED_MAX
 @click.option("--seed", type=click.IntRange(0, SEED_MAX), help="Reproduce a drill (default: random).")
 @click.option("--level", help="Difficulty level, for scenarios that declare levels.")
 @click.option("--watch", is_flag=True, help="Keep a live clock and stop it the moment the fix works.")
+@click.option("--timings", "show_timings", is_flag=True,
+              help="Print how long each phase of the start took.")
 @context_option
+@json_option
 def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
-            context_flag: str | None) -> int:
+            show_timings: bool, context_flag: str | None, as_json: bool) -> int:
     """Start a drill: deploy the broken setup and print the task."""
-    from drills import catalog
+    from drills import lifecycle
+    from drills.cluster.start import Timings
     from drills.config import chosen_context
-    from drills.graders.judge import validate_plan
-    from drills.render import random_seed, render
     from drills.ui import assemble, err, out, print_command, print_plain, progress_of
 
-    plan = render(catalog.get(scenario_id), random_seed() if seed is None else seed, level=level)
-    validate_plan(plan)
+    debug_log()
+    if as_json and watch:
+        from drills.errors import UsageError
+        raise UsageError("--json and --watch do not go together", "use one of them")
+    plan = lifecycle.prepare(scenario_id, seed, level)
     store = open_store()   # fail on a broken store before touching the cluster
     context, explicit = chosen_context(context_flag)
 
@@ -34,11 +39,18 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
             cluster.cluster_up(progress=progress_of(spinner))
         session = connect(context_flag)
         progress_of(spinner)(f"starting {plan.scenario} (seed {plan.seed})")
-        result = cluster.start_drill(session, plan, progress=progress_of(spinner))
-    for stale in store.open_drills(context):
-        if stale.namespace == plan.namespace:   # its namespace was deleted by hand: close it
-            store.end(stale.id)
-    record_id = store.add_drill(plan.identity(), context, plan.target_minutes, result["verified_at"])
+        timings = Timings()
+        record_id, result = lifecycle.start(store, session, plan, progress_of(spinner), timings)
+    if show_timings:
+        print_timings(result["timings"])
+    if as_json:
+        from drills.ui import print_json
+        record = store.drill(record_id)
+        print_json({"id": record_id, "scenario": plan.scenario, "seed": plan.seed, "level": plan.level,
+                    "namespace": plan.namespace, "namespaces": plan.namespaces, "context": context,
+                    "started_at": record.started_at, "target_minutes": plan.target_minutes,
+                    "task": plan.task, "timings": result["timings"]})
+        return 0
 
     out.rule(assemble((plan.title, "bold")))
     print_plain(plan.task)
@@ -53,3 +65,26 @@ def command(scenario_id: str, seed: int | None, level: str | None, watch: bool,
         from drills.commands.watch import watch_drill
         return watch_drill(store, store.drill(record_id), plan, session)
     return 0
+
+
+def print_timings(timings: dict[str, float]) -> None:
+    from drills.ui import err
+    total = 0.0
+    for phase, seconds in timings.items():
+        total += seconds
+        err.print(f"  {phase:<24} {seconds:6.2f} s   (at {total:6.2f} s)")
+    err.print(f"  {'total':<24} {total:6.2f} s")
+
+
+def debug_log() -> None:
+    """DRILLS_DEBUG=1: the runtime's debug log (each start phase's time) on stderr."""
+    import logging
+    import os
+    if os.environ.get("DRILLS_DEBUG", "") not in ("", "0"):
+        logger = logging.getLogger("drills")
+        if not any(getattr(h, "drills_debug", False) for h in logger.handlers):
+            handler = logging.StreamHandler()
+            handler.drills_debug = True
+            handler.setFormatter(logging.Formatter("drills: debug: %(name)s: %(message)s"))
+            logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)

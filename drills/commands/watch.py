@@ -5,7 +5,7 @@ import time
 
 import click
 
-from drills.commands._common import (connect, context_option, open_store, pick_drill, plan_for,
+from drills.commands._common import (connect, context_option, drill_plan, open_store, pick_drill,
                                      record_attempt)
 
 API_INTERVAL_S = 1.0
@@ -13,9 +13,8 @@ API_INTERVAL_S = 1.0
 
 def api_check_names(plan) -> list[str]:
     """Checks that read only API objects; probes run only once these pass."""
-    from drills.graders.registry import REGISTRY, load_all
-    load_all()
-    return [c.name for c in plan.checks if REGISTRY[c.id].probes is None]
+    from drills.lifecycle import api_check_names as names
+    return names(plan)
 
 
 def watch_drill(store, record, plan, session, interval: float = API_INTERVAL_S) -> int:
@@ -38,18 +37,16 @@ def _watch_until_solved(store, record, plan, session, interval):
     """Re-check cheaply (API objects only) every `interval` s; probe only once those pass."""
     from rich.live import Live
 
-    from drills.cluster import collect_evidence
-    from drills.commands._common import grade_live
-    from drills.graders.judge import judge
+    from drills.lifecycle import collect, grade, judge
     from drills.ui import clock_text, out, plain
 
     api_only = api_check_names(plan)
     with Live(console=out, refresh_per_second=4, transient=True) as live:
         while True:
-            bundle = collect_evidence(session, plan, [], api_only=True)
+            bundle = collect(session, plan, api_only=True)
             quick = judge(plan, bundle, only=api_only)
             if quick.status == "PASS":
-                bundle, report = grade_live(session, plan)
+                bundle, report = grade(session, plan)
                 if report.status == "PASS":
                     record_attempt(store, record, bundle, report)
                     return report
@@ -72,4 +69,4 @@ def command(drill: str | None, context_flag: str | None) -> int:
     context, _ = chosen_context(context_flag)
     store = open_store()
     record = pick_drill(store, context, drill)
-    return watch_drill(store, record, plan_for(record.identity()), connect(context_flag))
+    return watch_drill(store, record, drill_plan(record), connect(context_flag))

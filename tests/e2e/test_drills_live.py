@@ -1,9 +1,13 @@
-"""Every scenario and every fix of it, against a live cluster.
+"""Every scenario, every seed the catalog needs and every declared fix, against a live cluster.
 
-For each scenario folder found by drills.catalog.discover() and each fix in its
-plan: start (fault verified) -> collect -> judged FAIL -> apply the fix ->
-evidence changes -> judged as the fix says (pass/fail) -> reset leaves nothing.
-New scenarios and fixes are picked up without touching this file.
+For each scenario folder drills.catalog.discover() finds, the seeds of
+tests/e2e/seeds.py (every `choice:` branch and every level at least once; or
+DRILLS_E2E_SEEDS=1,2,3 for all levels of those seeds) and each fix in its plan:
+start (fault verified) -> judged FAIL -> the fix run as a learner would ->
+the verdict settles (a wrong fix must stay wrong >= 10 s, 3 identical verdicts in a
+row) -> judged as declared -> reset leaves nothing. Everything goes through
+drills.lifecycle, the code the CLI runs. With --record DIR every bundle is saved
+(broken, each fix, and one infrastructure-error case per scenario).
 """
 from __future__ import annotations
 
@@ -14,39 +18,57 @@ import uuid
 
 import pytest
 
-import drills.cluster as cluster
-from drills.cluster.objects import is_drill_namespace
+from drills import lifecycle
+from drills.cluster.objects import PROBE_CONTAINER, PROBE_POD, is_drill_namespace
 from drills.errors import UnsafeTarget
 from drills.evidence import namespace_of
 from tests.e2e.conftest import wait_until_gone
+from tests.e2e.record import BROKEN, INFRA_ERROR
 
 pytestmark = pytest.mark.cluster
 
-SEEDS = [int(s) for s in (os.environ.get("DRILLS_E2E_SEEDS") or "1").split(",") if s.strip()]
-SETTLE_S = 60          # how long controllers get to act on a fix
+UNAVAILABLE_IMAGE = "drills.invalid/unavailable:0"   # .invalid never resolves: the pull fails
+INFRA_WAIT_S = 60
 POLL_S = 1.0
 
 
+def seeds_for(scenario) -> list[tuple[int, str | None]]:
+    env = [int(s) for s in (os.environ.get("DRILLS_E2E_SEEDS") or "").split(",") if s.strip()]
+    if env:
+        return [(seed, level) for seed in env for level in [None, *(scenario.meta.get("levels") or {})]]
+    from tests.e2e.seeds import choose_seeds
+    return choose_seeds(scenario)
+
+
 def _cases():
-    """(scenario id, seed, fix name or None, problem or None); a scenario that
+    """(scenario id, seed, level, fix name or None, problem or None); a scenario that
     cannot even be rendered becomes a failing case instead of breaking collection."""
     from drills import catalog
-    from drills.render import render
 
     try:
         scenarios = catalog.discover()
     except Exception as exc:  # reported by the test, not at collection
-        return [pytest.param("(catalog)", 0, None, repr(exc), id="catalog-broken")]
+        return [pytest.param("(catalog)", 0, None, None, repr(exc), id="catalog-broken")]
     cases = []
     for sid in sorted(scenarios):
-        for seed in SEEDS:
+        try:
+            runs = seeds_for(scenarios[sid])
+        except Exception as exc:
+            cases.append(pytest.param(sid, 0, None, None, repr(exc), id=f"{sid}-no-seeds"))
+            continue
+        for seed, level in runs:
+            name = f"{sid}-seed{seed}{f'-{level}' if level else ''}"
             try:
-                fixes = list(render(scenarios[sid], seed).fixes) or [None]
+                fixes = list(lifecycle.prepare(sid, seed, level).fixes) or [None]
             except Exception as exc:
-                cases.append(pytest.param(sid, seed, None, repr(exc), id=f"{sid}-{seed}-unrenderable"))
+                cases.append(pytest.param(sid, seed, level, None, repr(exc), id=f"{name}-unrenderable"))
                 continue
-            cases += [pytest.param(sid, seed, name, None, id=f"{sid}-{seed}-{name or 'no-fixes'}")
-                      for name in fixes]
+            recording = first_valid_fix(lifecycle.prepare(sid, seed, level))
+            # the drill's own cases (broken, infra-error) are recorded in the run of its
+            # reference fix, so `-k '<id> and seed<N> and broken'` selects that run
+            cases += [pytest.param(sid, seed, level, fix, None, id=f"{name}-{fix or 'no-fixes'}"
+                                   f"{f'-{BROKEN}-{INFRA_ERROR}' if recording and fix == recording.name else ''}")
+                      for fix in fixes]
     return cases
 
 
@@ -65,20 +87,17 @@ def pytest_generate_tests(metafunc):
         return
     # when the cluster tests are deselected, spare the default run from rendering every scenario
     cases = (_cases() if _cluster_selected(metafunc.config)
-             else [pytest.param("(deselected)", 0, None, None, id="deselected")])
-    metafunc.parametrize("scenario_id,seed,fix_name,problem", cases)
+             else [pytest.param("(deselected)", 0, None, None, None, id="deselected")])
+    metafunc.parametrize("scenario_id,seed,level,fix_name,problem", cases)
 
 
-def plan_for(scenario_id: str, seed: int):
-    from drills import catalog
-    from drills.render import render
-    return render(catalog.get(scenario_id), seed)
+def plan_for(scenario_id: str, seed: int, level: str | None = None):
+    return lifecycle.prepare(scenario_id, seed, level)
 
 
 def judge_now(session, plan, api_only=False):
-    from drills.graders.judge import judge, required_probes
-    bundle = cluster.collect_evidence(session, plan, required_probes(plan), api_only=api_only)
-    return bundle, judge(plan, bundle)
+    bundle = lifecycle.collect(session, plan, api_only=api_only)
+    return bundle, lifecycle.judge(plan, bundle)
 
 
 def explain(report) -> str:
@@ -98,7 +117,7 @@ def fingerprint(bundle) -> str:
     return json.dumps(picked, sort_keys=True)
 
 
-def settled(report, fix) -> bool:
+def as_declared(report, fix) -> bool:
     if fix.outcome == "pass":
         return report.status == "PASS"
     if report.status != "FAIL" or any(r.status == "ERROR" for r in report.results):
@@ -107,46 +126,99 @@ def settled(report, fix) -> bool:
     return not fix.diagnosis or diagnosis.name == fix.diagnosis or diagnosis.check == fix.diagnosis
 
 
-def test_scenario_start_fix_and_reset(session, drills_started, scenario_id, seed, fix_name,
-                                      problem):
-    if problem:
-        pytest.fail(f"scenario {scenario_id} (seed {seed}) cannot be rendered: {problem}")
-    plan = plan_for(scenario_id, seed)
-    drills_started.append(plan)
+def first_valid_fix(plan):
+    return plan.fixes.get("reference") or next((f for f in plan.fixes.values()
+                                                if f.outcome == "pass"), None)
 
-    started = cluster.start_drill(session, plan)
+
+class Case:
+    """Times and records one drill's cases (broken, a fix, infra-error)."""
+
+    def __init__(self, session, plan, recorder):
+        self.session, self.plan, self.recorder = session, plan, recorder
+        self.began = time.monotonic()
+        self.start_s = None
+        self.scenario_hash = lifecycle.scenario_hash(plan.scenario)
+
+    def save(self, case, declared, diagnosis=None, fix=None, bundle=None, report=None, error=None):
+        if self.recorder is None:
+            return
+        from drills.fingerprint import fix_digest
+        from tests.e2e.record import index_row
+        row = index_row(plan=self.plan, case=case, declared=declared, declared_diagnosis=diagnosis,
+                        report=report, fix_hash=fix_digest(fix) if fix is not None else None,
+                        scenario_hash=self.scenario_hash, session=self.session,
+                        start_s=self.start_s, took_s=time.monotonic() - self.began, error=error,
+                        bundle=bundle)
+        self.recorder.save(row, bundle)
+
+
+def make_probes_unavailable(session, plan) -> None:
+    """Infrastructure trouble no learner causes: every probe pod's image cannot be pulled."""
+    for ns in plan.namespaces:
+        session.api.patch("pods", PROBE_POD, [{"op": "replace", "path": "/spec/containers/0/image",
+                                              "value": UNAVAILABLE_IMAGE}], ns, patch_type="json")
+    deadline = time.monotonic() + INFRA_WAIT_S
+    while time.monotonic() < deadline:
+        pods = [session.api.get("pods", PROBE_POD, ns) for ns in plan.namespaces]
+        if all(not ((cs.get("state") or {}).get("running"))
+               for pod in pods for cs in (pod or {}).get("status", {}).get("containerStatuses") or []
+               if cs.get("name") == PROBE_CONTAINER):
+            return
+        time.sleep(POLL_S)
+    pytest.fail(f"the probe pods kept running {INFRA_WAIT_S} s after their image was made unavailable")
+
+
+def test_scenario_start_fix_and_reset(session, drills_started, recorder, scenario_id, seed, level,
+                                      fix_name, problem):
+    if problem:
+        pytest.fail(f"scenario {scenario_id} (seed {seed}) cannot be run: {problem}")
+    plan = plan_for(scenario_id, seed, level)
+    drills_started.append(plan)
+    case = Case(session, plan, recorder)
+    fix = plan.fixes.get(fix_name) if fix_name else None
+    records_drill = fix is None or fix is first_valid_fix(plan)
+
+    started = lifecycle.deploy(session, plan)
+    case.start_s = time.monotonic() - case.began
     assert started["namespace"] == plan.namespace
     broken, report = judge_now(session, plan)
+    if records_drill:
+        case.save(BROKEN, "fail", bundle=broken, report=report)
     assert report.status == "FAIL", f"the broken drill should FAIL:\n{explain(report)}"
     assert not [r for r in report.results if r.status == "ERROR"], explain(report)
 
-    if fix_name is not None:
-        fix = plan.fixes[fix_name]
-        cluster.apply_fix(session, plan, fix)
-        deadline = time.monotonic() + SETTLE_S
-        streak = 0
-        while True:
-            bundle, report = judge_now(session, plan)
-            # a wrong fix must keep failing the same way, not just fail once mid-rollout
-            streak = streak + 1 if settled(report, fix) else 0
-            if streak >= (1 if fix.outcome == "pass" else 2) or time.monotonic() > deadline:
-                break
-            time.sleep(POLL_S)
+    if fix is not None:
+        try:
+            lifecycle.apply_fix(session, plan, fix)
+        except Exception as exc:
+            case.save(fix.name, fix.outcome, fix.diagnosis, fix=fix, error=f"{type(exc).__name__}: {exc}")
+            raise
+        bundle, report, verdicts = lifecycle.settle(session, plan)
+        case.save(fix.name, fix.outcome, fix.diagnosis, fix=fix, bundle=bundle, report=report)
         want = "PASS" if fix.outcome == "pass" else "FAIL"
-        assert settled(report, fix), (
+        assert as_declared(report, fix), (
             f"fix {fix_name} ({fix.about}) should end {want}"
             f"{f' with diagnosis {fix.diagnosis}' if fix.diagnosis else ''}; got {report.status} "
-            f"(diagnosis {report.diagnosis.name if report.diagnosis else None}):\n{explain(report)}")
+            f"(diagnosis {report.diagnosis.name if report.diagnosis else None}; verdicts {verdicts})"
+            f":\n{explain(report)}")
         assert fingerprint(bundle) != fingerprint(broken), "the fix changed nothing in the evidence"
+        if records_drill and fix.outcome == "pass":
+            make_probes_unavailable(session, plan)
+            bundle, report = judge_now(session, plan)
+            case.save(INFRA_ERROR, "error", bundle=bundle, report=report)
+            assert report.status == "ERROR", \
+                f"unavailable probe pods are infrastructure trouble, never FAIL:\n{explain(report)}"
 
-    gone = cluster.reset_drills(session, [plan.namespace])
+    gone = lifecycle.reset(session, [plan.namespace])
     assert set(gone) == set(plan.namespaces)
     assert wait_until_gone(session, plan.namespaces) == []
-    assert plan.namespace not in {d["name"] for d in cluster.list_drills(session)}
+    from drills.cluster import list_drills
+    assert plan.namespace not in {d["name"] for d in list_drills(session)}
 
 
 def test_ctrl_c_during_start_leaves_nothing_behind(session, drills_started):
-    plan = plan_for("selector-mismatch", SEEDS[0] + 1000)
+    plan = plan_for("selector-mismatch", 1001)
     drills_started.append(plan)
     phases = []
 
@@ -155,19 +227,20 @@ def test_ctrl_c_during_start_leaves_nothing_behind(session, drills_started):
         if phase == "waiting for pods":
             raise KeyboardInterrupt
     with pytest.raises(KeyboardInterrupt):
-        cluster.start_drill(session, plan, interrupt)
+        lifecycle.deploy(session, plan, interrupt)
     assert phases == ["creating namespace", "applying objects", "waiting for pods"]
     assert wait_until_gone(session, plan.namespaces) == []
 
 
 def test_two_drills_at_once_do_not_interfere(session, drills_started):
-    first = plan_for("selector-mismatch", SEEDS[0] + 2000)
-    second = plan_for("selector-mismatch", SEEDS[0] + 2001)
+    first = plan_for("selector-mismatch", 2000)
+    second = plan_for("selector-mismatch", 2001)
     assert first.namespace != second.namespace
     drills_started += [first, second]
-    cluster.start_drill(session, first)
-    cluster.start_drill(session, second)
-    listed = {d["name"] for d in cluster.list_drills(session)}
+    lifecycle.deploy(session, first)
+    lifecycle.deploy(session, second)
+    from drills.cluster import list_drills
+    listed = {d["name"] for d in list_drills(session)}
     assert {first.namespace, second.namespace} <= listed
 
     for plan in (first, second):
@@ -179,14 +252,11 @@ def test_two_drills_at_once_do_not_interfere(session, drills_started):
 
     fix = next((f for f in first.fixes.values() if f.outcome == "pass"), None)
     if fix is not None:
-        cluster.apply_fix(session, first, fix)
-        deadline = time.monotonic() + SETTLE_S
-        while judge_now(session, first)[1].status != "PASS" and time.monotonic() < deadline:
-            time.sleep(POLL_S)
-        assert judge_now(session, first)[1].status == "PASS"
+        lifecycle.apply_fix(session, first, fix)
+        assert lifecycle.settle(session, first)[1].status == "PASS"
         assert judge_now(session, second)[1].status == "FAIL", "fixing one drill fixed the other"
 
-    cluster.reset_drills(session, [first.namespace])
+    lifecycle.reset(session, [first.namespace])
     assert wait_until_gone(session, first.namespaces) == []
     assert session.api.get("namespaces", second.namespace) is not None
     report = judge_now(session, second)[1]
@@ -200,19 +270,19 @@ def test_reset_refuses_a_namespace_without_the_drills_label(session):
                                       "metadata": {"name": name}})
     try:
         with pytest.raises(UnsafeTarget):
-            cluster.reset_drills(session, [name])
+            lifecycle.reset(session, [name])
         assert session.api.get("namespaces", name) is not None
     finally:
         session.api.delete("namespaces", name)
 
 
 def test_start_refuses_a_foreign_namespace_of_the_same_name(session):
-    plan = plan_for("selector-mismatch", SEEDS[0] + 3000)
+    plan = plan_for("selector-mismatch", 3000)
     session.api.create("namespaces", {"apiVersion": "v1", "kind": "Namespace",
                                       "metadata": {"name": plan.namespace}})
     try:
         with pytest.raises(UnsafeTarget):
-            cluster.start_drill(session, plan)
+            lifecycle.deploy(session, plan)
         ns = session.api.get("namespaces", plan.namespace)
         assert ns is not None and not is_drill_namespace(ns)      # untouched
     finally:
@@ -221,18 +291,15 @@ def test_start_refuses_a_foreign_namespace_of_the_same_name(session):
 
 
 def test_the_probe_pod_runs_under_restricted_and_answers_quickly(session, drills_started):
-    from drills.cluster.objects import PROBE_POD
-    from drills.graders.judge import required_probes
-
-    plan = plan_for("selector-mismatch", SEEDS[0] + 4000)
+    plan = plan_for("selector-mismatch", 4000)
     drills_started.append(plan)
-    cluster.start_drill(session, plan)
+    lifecycle.deploy(session, plan)
     ns = session.api.get("namespaces", plan.namespace)
     assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     pod = session.api.get("pods", PROBE_POD, plan.namespace)
     assert pod["status"]["phase"] == "Running"
     started = time.monotonic()
-    bundle = cluster.collect_evidence(session, plan, required_probes(plan), retry_budget=0)
+    bundle = lifecycle.collect(session, plan, retry_budget=0)
     assert time.monotonic() - started < 10
     for key, result in bundle["probes"].items():
         assert result["error"] is None, f"{key}: {result['error']}"

@@ -49,12 +49,15 @@ class FakeRuntime:
         self.calls.append(("cluster_up",))
         self.exists = True
 
-    def start_drill(self, session, plan, progress=lambda p: None):
+    def start_drill(self, session, plan, progress=lambda p: None, *, verify, timings=None,
+                    annotations=None):
         self.calls.append(("start", plan.namespace))
+        self.verify, self.annotations = verify, annotations
         progress("verifying fault")
-        return {"namespace": plan.namespace, "verified_at": iso(utcnow()), "bundle": {}}
+        return {"namespace": plan.namespace, "verified_at": iso(utcnow()), "bundle": {},
+                "timings": {"namespace": 0.1, "apply": 0.2}}
 
-    def collect_evidence(self, session, plan, probes, api_only=False):
+    def collect_evidence(self, session, plan, probes, api_only=False, **options):
         self.calls.append(("collect", plan.namespace, api_only))
         bundle = copy.deepcopy(self.bundles[0] if len(self.bundles) == 1 else self.bundles.pop(0))
         bundle["collected_at"] = iso(utcnow())

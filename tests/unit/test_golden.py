@@ -51,7 +51,7 @@ def fake_cluster(monkeypatch):
         "connect": lambda context, explicit, timeout=10.0: SimpleNamespace(context=context),
         "cluster_status": lambda: state.status,
         "cluster_up": lambda progress=None: None,
-        "start_drill": lambda session, plan, progress=None: {
+        "start_drill": lambda session, plan, progress=None, **options: {
             "namespace": plan.namespace, "verified_at": "2026-11-30T03:00:00Z", "bundle": {}},
         "drill_present": lambda session, namespace: True,
         "collect_evidence": lambda session, plan, probes, api_only=False: {

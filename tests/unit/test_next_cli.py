@@ -81,9 +81,9 @@ def test_next_start_goes_through_drills_start(capsys, monkeypatch):
     monkeypatch.setattr(cluster, "connect", lambda context, explicit, timeout=10.0:
                         SimpleNamespace(context=context), raising=False)
 
-    def start_drill(session, plan, progress=lambda p: None):
+    def start_drill(session, plan, progress=lambda p: None, **options):
         started.append(plan)
-        return {"namespace": plan.namespace, "verified_at": iso(utcnow()), "bundle": {}}
+        return {"namespace": plan.namespace, "verified_at": iso(utcnow()), "bundle": {}, "timings": {}}
     monkeypatch.setattr(cluster, "start_drill", start_drill, raising=False)
     code, out, _ = run(capsys, "next", "--start")
     assert code == 0

@@ -228,7 +228,7 @@ def test_start_prints_a_hostile_pack_inert(capsys, monkeypatch, hostile_store):
     session = SimpleNamespace(context="kind-drills")
     monkeypatch.setattr(cluster, "cluster_status", lambda: {"exists": True}, raising=False)
     monkeypatch.setattr(cluster, "connect", lambda context, explicit, timeout=10.0: session, raising=False)
-    monkeypatch.setattr(cluster, "start_drill", lambda session, plan, progress=lambda p: None: (
+    monkeypatch.setattr(cluster, "start_drill", lambda session, plan, progress=lambda p: None, **options: (
         progress("verifying " + EVIL) or {"verified_at": "2026-11-30T03:00:00Z"}), raising=False)
     monkeypatch.setattr(ui, "out", ui.make_console(width=80))
     code, out, err = run(capsys, "start", "hostile-selector", "--seed", "2")

@@ -110,6 +110,14 @@ def cluster_fake(nodes: list[dict] | None = None, proxy: bool = True) -> Cluster
     return fake
 
 
+def cluster_world() -> ClusterFake:
+    """A kind-shaped cluster whose drills' pods come from the selector-mismatch recording."""
+    from tests.unit.cluster.fakes import FixtureWorld, kubelet
+    api = cluster_fake()
+    api.controllers += [kubelet, FixtureWorld("selector-mismatch-broken", delay=2)]
+    return api
+
+
 def cluster_state(fake: FakeKube) -> dict:
     """What a cluster-wide drill may change: nodes' labels and spec, DaemonSets' spec."""
     return {"nodes": {n: (copy.deepcopy(o["metadata"].get("labels")), copy.deepcopy(o.get("spec")))

@@ -12,15 +12,14 @@ from drills import catalog
 from drills.cluster import manage as M
 from drills.cluster import objects as O
 from drills.cluster import setup as S
-from drills.cluster import start as ST
 from drills.cluster.api import ApiError
 from drills.errors import BadScenarioPack, ClusterUnreachable, FaultNotVerified, UsageError
 from drills.render import render
 from tests.unit.cluster import kube_proxy_world as W
-from tests.unit.cluster.fakes import FixtureWorld, Session, kubelet, make_plan
+from tests.unit.cluster.fakes import Session, kubelet, make_plan
 from tests.unit.cluster.fakes_cluster_wide import (DaemonSetController, cluster_fake,
-                                                   cluster_state, proxy_nodes)
-from tests.unit.cluster.test_start import selector_fault_shown
+                                                   cluster_state, cluster_world, proxy_nodes)
+from tests.unit.cluster.test_start import SELECTOR_FAULT, start
 
 NS = "drill-kube-proxy-node-7"
 KEY = "drills.dev/kube-proxy"
@@ -36,17 +35,13 @@ def wide_plan(namespace: str = NS, seed: int = 7, **changes):
 
 
 @pytest.fixture
-def judge(monkeypatch):
-    import drills.graders.judge as J
-    monkeypatch.setattr(J, "broken_state_shown", selector_fault_shown)
-    monkeypatch.setattr(J, "required_probes", lambda plan: [])
+def judge():
+    return SELECTOR_FAULT
 
 
 @pytest.fixture
 def fake():
-    api = cluster_fake()
-    api.controllers += [kubelet, FixtureWorld("selector-mismatch-broken", delay=2)]
-    return api
+    return cluster_world()
 
 
 def changes(fake):
@@ -69,7 +64,7 @@ def test_setup_runs_in_order_and_the_service_comes_after_kube_proxy_left(fake, j
     fake.controllers.append(watch_service)
     phases = []
     before = cluster_state(fake)
-    ST.start_drill(Session(fake), wide_plan(), phases.append)
+    start(Session(fake), wide_plan(), phases.append)
 
     assert phases == ["creating namespace", "changing cluster-wide settings", "applying objects",
                       "waiting for pods", "verifying fault"]
@@ -123,7 +118,7 @@ def test_refused_without_a_kube_proxy_daemonset(judge):
     fake = cluster_fake(proxy=False)
     before = cluster_state(fake)
     with pytest.raises(UsageError) as caught:
-        ST.start_drill(Session(fake), wide_plan())
+        start(Session(fake), wide_plan())
     assert "DaemonSet kube-system/kube-proxy" in caught.value.message
     assert "\n" not in caught.value.one_line()
     assert changes(fake) == [] and cluster_state(fake) == before
@@ -141,7 +136,7 @@ def test_refused_with_fewer_than_two_schedulable_nodes(judge, spoil):
     fake = cluster_fake(nodes)
     before = cluster_state(fake)
     with pytest.raises(UsageError) as caught:
-        ST.start_drill(Session(fake), wide_plan())
+        start(Session(fake), wide_plan())
     assert "at least 2 schedulable nodes" in caught.value.message
     assert changes(fake) == [] and cluster_state(fake) == before
 
@@ -152,15 +147,15 @@ def test_refused_while_another_drill_runs(fake, judge):
     fake.calls.clear()
     before = cluster_state(fake)
     with pytest.raises(UsageError) as caught:
-        ST.start_drill(Session(fake), wide_plan())
+        start(Session(fake), wide_plan())
     assert "drill-other-1" in caught.value.message
     assert changes(fake) == [] and cluster_state(fake) == before
 
 
 def test_no_other_drill_starts_while_it_runs(fake, judge):
-    ST.start_drill(Session(fake), wide_plan())
+    start(Session(fake), wide_plan())
     with pytest.raises(UsageError) as caught:
-        ST.start_drill(Session(fake), make_plan("drill-selector-mismatch-8"))
+        start(Session(fake), make_plan("drill-selector-mismatch-8"))
     assert "cluster-wide" in caught.value.message
     assert ("namespaces", "", "drill-selector-mismatch-8") not in fake.objects
 
@@ -169,7 +164,7 @@ def test_no_other_drill_starts_while_it_runs(fake, judge):
 
 def test_reset_restores_exactly_what_was_there_when_the_learner_did_nothing(fake, judge):
     before = cluster_state(fake)
-    ST.start_drill(Session(fake), wide_plan())
+    start(Session(fake), wide_plan())
     assert cluster_state(fake) != before
     phases = []
     assert M.reset_drills(Session(fake), None, progress=phases.append) == [NS]
@@ -181,7 +176,7 @@ def test_reset_restores_exactly_what_was_there_when_the_learner_did_nothing(fake
 def test_reset_restores_after_the_learner_unlabelled_and_cordoned(fake, judge):
     fake.objects[("nodes", "", "drills-worker2")]["metadata"]["labels"][KEY] = "kept-by-admin"
     before = cluster_state(fake)
-    ST.start_drill(Session(fake), wide_plan(seed=1))          # seed 1: drills-worker2
+    start(Session(fake), wide_plan(seed=1))          # seed 1: drills-worker2
     node = fake.objects[("nodes", "", "drills-worker2")]
     del node["metadata"]["labels"][KEY]
     node["spec"]["unschedulable"] = True
@@ -191,7 +186,7 @@ def test_reset_restores_after_the_learner_unlabelled_and_cordoned(fake, judge):
 
 def test_reset_brings_back_a_deleted_daemonset(fake, judge):
     before = cluster_state(fake)
-    ST.start_drill(Session(fake), wide_plan())
+    start(Session(fake), wide_plan())
     fake.delete("daemonsets", "kube-proxy", "kube-system")
     M.reset_drills(Session(fake), [NS])
     assert cluster_state(fake) == before
@@ -199,7 +194,7 @@ def test_reset_brings_back_a_deleted_daemonset(fake, judge):
 
 def test_reset_all_sweeps_marks_whose_record_went_with_a_deleted_namespace(fake, judge):
     before = cluster_state(fake)
-    ST.start_drill(Session(fake), wide_plan())
+    start(Session(fake), wide_plan())
     fake.delete("namespaces", NS)          # the learner deleted the drill namespace by hand
     phases = []
     assert M.reset_drills(Session(fake), None, progress=phases.append) == []
@@ -223,7 +218,7 @@ def test_sweeping_keeps_everything_drills_did_not_write():
 
 
 def test_restore_writes_nothing_when_the_learner_already_put_things_back(fake, judge):
-    ST.start_drill(Session(fake), wide_plan())
+    start(Session(fake), wide_plan())
     record = S.record_of(fake.objects[("namespaces", "", NS)])
     S.restore(fake, record)
     fake.calls.clear()
@@ -232,7 +227,7 @@ def test_restore_writes_nothing_when_the_learner_already_put_things_back(fake, j
 
 
 def test_reset_keeps_the_namespace_when_restoring_fails(fake, judge):
-    ST.start_drill(Session(fake), wide_plan())
+    start(Session(fake), wide_plan())
     fake.patch_errors.append(ApiError(503, "ServiceUnavailable", "etcd is slow"))
     with pytest.raises(ClusterUnreachable):
         cluster.reset_drills(Session(fake), [NS])
@@ -250,7 +245,7 @@ def test_ctrl_c_during_start_restores_then_cleans_up(fake, judge, phase):
         if seen == phase:
             raise KeyboardInterrupt
     with pytest.raises(KeyboardInterrupt):
-        ST.start_drill(Session(fake), wide_plan(), interrupt)
+        start(Session(fake), wide_plan(), interrupt)
     assert cluster_state(fake) == before
     assert ("namespaces", "", NS) not in fake.objects
 
@@ -260,7 +255,7 @@ def test_kube_proxy_that_never_leaves_fails_the_start_and_restores(judge):
     fake.controllers[:] = [DaemonSetController(frozen=True), kubelet]
     before_labels = cluster_state(fake)["nodes"]
     with pytest.raises(FaultNotVerified) as caught:
-        ST.start_drill(Session(fake), wide_plan(broken_timeout=0.3))
+        start(Session(fake), wide_plan(broken_timeout=0.3))
     assert "DaemonSet kube-system/kube-proxy" in caught.value.message
     state = cluster_state(fake)
     assert state["nodes"] == before_labels and labelled(fake) == []
@@ -281,7 +276,7 @@ def test_a_failed_restore_during_start_keeps_the_record_and_says_so(judge):
         return original_patch(*args, **kwargs)
     fake.patch = patch
     with pytest.raises(ClusterUnreachable) as caught:
-        ST.start_drill(Session(fake), wide_plan(broken_timeout=0.3))
+        start(Session(fake), wide_plan(broken_timeout=0.3))
     assert caught.value.hint.startswith("drills reset selector-mismatch")
     assert isinstance(caught.value.__cause__, FaultNotVerified)
     assert S.record_of(fake.objects[("namespaces", "", NS)])
@@ -291,7 +286,7 @@ def test_a_failed_restore_during_start_keeps_the_record_and_says_so(judge):
 
 def test_cluster_wide_evidence_holds_the_daemonset_and_its_pods(fake, judge):
     plan = wide_plan()
-    ST.start_drill(Session(fake), plan)
+    start(Session(fake), plan)
     bundle = cluster.collect_evidence(Session(fake), plan, [], api_only=True)
     assert [d["metadata"]["name"] for d in bundle["objects"]["daemonsets"]] == ["kube-proxy"]
     proxy = {p["spec"]["nodeName"] for p in bundle["objects"]["pods"]

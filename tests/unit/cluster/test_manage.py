@@ -109,7 +109,8 @@ def fake_kubectl(tmp_path, monkeypatch):
         f"python3 -c 'import json,os,sys; print(json.dumps([sys.argv[1:], os.environ.get(\"KUBECONFIG\")]))' "
         f"\"$@\" >> {log}\n"
         "case \"$*\" in *fail-me*) echo 'Error from server (NotFound): services \"x\" not found' >&2;"
-        " exit 1;; esac\n")
+        " exit 1;; esac\n"
+        f"case \"$*\" in *'-f -'*) cat >> {log}.stdin; echo --- >> {log}.stdin;; esac\n")
     script.chmod(0o755)
     monkeypatch.setenv("PATH", f"{bindir}{os.pathsep}{os.environ['PATH']}")
     return lambda: [json.loads(line) for line in log.read_text().splitlines()]
@@ -155,14 +156,22 @@ def test_without_kubectl_the_install_hint_is_given(fake, monkeypatch, tmp_path):
     assert "kubernetes.io/docs/tasks/tools" in caught.value.hint
 
 
-def test_apply_steps_go_into_the_drill_namespace(fake):
+def test_apply_steps_run_kubectl_apply_as_a_learner_would(fake, fake_kubectl, tmp_path):
     import yaml
     fixed = service(selector={"app": "web"})
-    M.apply_fix(Session(fake), make_plan(MAIN), fix({"apply": yaml.safe_dump(fixed)},
-                                                    {"wait": "0.01"}))
-    stored = fake.objects[("services", MAIN, "web")]
-    assert stored["spec"]["selector"] == {"app": "web"}
-    assert stored["metadata"]["namespace"] == MAIN
+    client = {**service(name="client"), "metadata": {"name": "client", "namespace": f"{MAIN}-client"}}
+    plan = make_plan(MAIN, extra={"client": f"{MAIN}-client"})
+    M.apply_fix(Session(fake), plan, fix({"apply": yaml.safe_dump_all([fixed, client])},
+                                         {"wait": "0.01"}))
+    calls = fake_kubectl()
+    # client-side `kubectl apply -f -`, one call per namespace; never drills' own server-side apply
+    assert [c[0][4:] for c in calls] == [["-n", MAIN, "apply", "-f", "-"],
+                                        ["-n", f"{MAIN}-client", "apply", "-f", "-"]]
+    sent = [d for d in yaml.safe_load_all((tmp_path / "kubectl.log.stdin").read_text()) if d]
+    assert [(d["metadata"]["name"], d["metadata"]["namespace"]) for d in sent] == [
+        ("web", MAIN), ("client", f"{MAIN}-client")]
+    assert sent[0]["spec"]["selector"] == {"app": "web"}
+    assert not [c for c in fake.calls if c[0] == "apply"]
 
 
 def test_apply_steps_cannot_reach_outside_the_drill(fake):
@@ -177,3 +186,51 @@ def test_apply_steps_cannot_reach_outside_the_drill(fake):
 def test_malformed_steps_are_scenario_errors(fake, step):
     with pytest.raises(BadScenarioPack):
         M.apply_fix(Session(fake), make_plan(MAIN), fix(step))
+
+
+def _rollout_world(fake, *, observed=2, revision="2", running=True):
+    dep = {"apiVersion": "apps/v1", "kind": "Deployment",
+           "metadata": {"name": "reporter", "uid": "dep-1", "generation": 2,
+                        "annotations": {M.REVISION: "2"}},
+           "spec": {"replicas": 1}, "status": {"observedGeneration": observed}}
+    fake.put(dep, MAIN)
+    for rev, uid in (("1", "rs-old"), (revision, "rs-new")):
+        fake.put({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                  "metadata": {"name": f"reporter-{uid}", "uid": uid,
+                               "annotations": {M.REVISION: rev},
+                               "ownerReferences": [{"uid": "dep-1", "kind": "Deployment"}]}}, MAIN)
+    # the new pod runs but is NotReady: a wrong fix's rollout never completes
+    state = {"running": {"startedAt": "2026-12-01T20:00:00Z"}} if running else {"waiting": {}}
+    fake.put({"apiVersion": "v1", "kind": "Pod",
+              "metadata": {"name": "reporter-new", "ownerReferences": [{"uid": "rs-new"}]},
+              "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}],
+                         "containerStatuses": [{"name": "reporter", "ready": False, "state": state}]}},
+             MAIN)
+
+
+def test_rollout_started_waits_for_a_running_pod_of_the_newest_replicaset(fake):
+    _rollout_world(fake)
+    assert M.new_pods_running(fake, MAIN, "reporter") == (True, "a pod of the new ReplicaSet runs")
+    plan = make_plan(MAIN)
+    M.apply_fix(Session(fake), plan, fix({"rollout_started": "deployment/reporter"}))
+
+
+@pytest.mark.parametrize("world, why", [
+    ({"observed": 1}, "has not seen the change"),
+    ({"revision": "1"}, "no ReplicaSet of revision 2"),
+    ({"running": False}, "has no running pod yet"),
+])
+def test_rollout_started_is_not_fooled_by_the_old_state(fake, world, why):
+    _rollout_world(fake, **world)
+    started, reason = M.new_pods_running(fake, MAIN, "reporter")
+    assert not started and why in reason
+    with pytest.raises(ClusterUnreachable, match="did not start within 0.2 s"):
+        M.wait_rollout_started(fake, make_plan(MAIN), "deployment/reporter", "fix x", timeout=0.2,
+                               poll=0.05)
+
+
+@pytest.mark.parametrize("argument", ["statefulset/web", "deployment/", "-n kube-system deployment/x",
+                                      "deployment/a deployment/b"])
+def test_rollout_started_names_one_deployment_of_the_drill(argument):
+    with pytest.raises(BadScenarioPack):
+        M.rollout_target(make_plan(MAIN), argument, "fix x")

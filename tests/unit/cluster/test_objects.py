@@ -112,7 +112,8 @@ def test_summary_of_a_drill_namespace():
     summary = O.drill_summary(ns)
     assert summary == {"name": plan.namespace, "scenario": "selector-mismatch", "seed": 7,
                        "created": "2026-11-30T03:00:00Z", "phase": "Active",
-                       "identity": plan.identity(), "drill_namespace": plan.namespace}
+                       "identity": plan.identity(), "drill_namespace": plan.namespace,
+                       "scenario_hash": None}
 
 
 def test_expected_pods_per_workload():

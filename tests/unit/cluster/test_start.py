@@ -29,17 +29,18 @@ def selector_fault_shown(plan, bundle):
     return (bool(ready and empty), "pods not ready yet" if not ready else "endpoints not empty")
 
 
-@pytest.fixture
-def judge(monkeypatch):
-    import drills.graders.judge as J
-    calls = []
+SELECTOR_FAULT = S.FaultCheck(lambda bundle, api_only: selector_fault_shown(None, bundle))
 
-    def shown(plan, bundle):
-        calls.append(bundle)
-        return selector_fault_shown(plan, bundle)
-    monkeypatch.setattr(J, "broken_state_shown", shown)
-    monkeypatch.setattr(J, "required_probes", lambda plan: [])
-    return calls
+
+def start(session, plan, *args, verify=SELECTOR_FAULT, **options):
+    """start_drill with the fault check the caller (drills.lifecycle) would hand in."""
+    return S.start_drill(session, plan, *args, verify=verify, **options)
+
+
+@pytest.fixture
+def judge():
+    """The runtime imports no graders: the fault check is the callback above."""
+    return SELECTOR_FAULT
 
 
 @pytest.fixture
@@ -56,7 +57,7 @@ def deleted_namespaces(api):
 def test_start_creates_labelled_namespace_objects_and_probe_then_verifies(fake, judge):
     phases = []
     plan = make_plan(NS)
-    result = S.start_drill(Session(fake), plan, phases.append)
+    result = start(Session(fake), plan, phases.append)
     assert phases == PHASES
     assert result["namespace"] == NS
     assert result["verified_at"].endswith("Z")
@@ -65,14 +66,15 @@ def test_start_creates_labelled_namespace_objects_and_probe_then_verifies(fake, 
     assert ns["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "drills"
     assert ns["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted"
     applied = [c[1:] for c in fake.calls if c[0] == "apply"]
-    assert applied == [("Deployment", NS, "web"), ("Service", NS, "web"), ("Pod", NS, O.PROBE_POD)]
+    # the probe pod first, so its container starts while the workload is created
+    assert applied == [("Pod", NS, O.PROBE_POD), ("Deployment", NS, "web"), ("Service", NS, "web")]
     assert fake.objects[("deployments", NS, "web")]["metadata"]["namespace"] == NS
     assert deleted_namespaces(fake) == []
 
 
 def test_every_namespace_of_a_drill_gets_labels_and_a_probe_pod(fake, judge):
     plan = make_plan(NS, extra={"client": f"{NS}-client"})
-    S.start_drill(Session(fake), plan)
+    start(Session(fake), plan)
     for ns in plan.namespaces:
         assert O.is_drill_namespace(fake.objects[("namespaces", "", ns)])
         assert ("pods", ns, O.PROBE_POD) in fake.objects
@@ -81,7 +83,7 @@ def test_every_namespace_of_a_drill_gets_labels_and_a_probe_pod(fake, judge):
 def test_an_existing_foreign_namespace_is_refused_and_left_alone(fake, judge):
     fake.create("namespaces", {"metadata": {"name": NS, "labels": {"team": "a"}}})
     with pytest.raises(UnsafeTarget) as caught:
-        S.start_drill(Session(fake), make_plan(NS))
+        start(Session(fake), make_plan(NS))
     assert NS in caught.value.message
     assert deleted_namespaces(fake) == []
     assert not [c for c in fake.calls if c[0] == "apply"]
@@ -91,7 +93,7 @@ def test_a_running_drill_is_not_started_twice(fake, judge):
     plan = make_plan(NS)
     fake.create("namespaces", O.namespace_body(plan, NS))
     with pytest.raises(UsageError) as caught:
-        S.start_drill(Session(fake), plan)
+        start(Session(fake), plan)
     assert caught.value.hint == "drills reset selector-mismatch"
     assert deleted_namespaces(fake) == []
 
@@ -101,7 +103,7 @@ def test_a_drill_namespace_still_being_deleted_is_waited_out(fake, judge):
     fake.create("namespaces", O.namespace_body(plan, NS))
     fake.terminating_gets = 2
     fake.delete("namespaces", NS)
-    S.start_drill(Session(fake), plan)
+    start(Session(fake), plan)
     assert O.is_drill_namespace(fake.objects[("namespaces", "", NS)])
 
 
@@ -109,7 +111,7 @@ def test_cluster_wide_drill_refuses_while_other_drills_run(fake, judge):
     other = make_plan("drill-other-1")
     fake.create("namespaces", O.namespace_body(other, "drill-other-1"))
     with pytest.raises(UsageError) as caught:
-        S.start_drill(Session(fake), make_plan(NS, cluster_wide=True))
+        start(Session(fake), make_plan(NS, cluster_wide=True))
     assert "drill-other-1" in caught.value.message
     assert caught.value.hint == "drills reset --all"
 
@@ -118,7 +120,7 @@ def test_no_drill_starts_beside_a_cluster_wide_one(fake, judge):
     wide = make_plan("drill-wide-1", cluster_wide=True)
     fake.create("namespaces", O.namespace_body(wide, "drill-wide-1"))
     with pytest.raises(UsageError):
-        S.start_drill(Session(fake), make_plan(NS))
+        start(Session(fake), make_plan(NS))
 
 
 def test_ctrl_c_during_start_deletes_what_was_created(fake, judge):
@@ -127,43 +129,63 @@ def test_ctrl_c_during_start_deletes_what_was_created(fake, judge):
             raise KeyboardInterrupt
     plan = make_plan(NS, extra={"client": f"{NS}-client"})
     with pytest.raises(KeyboardInterrupt):
-        S.start_drill(Session(fake), plan, interrupt)
+        start(Session(fake), plan, interrupt)
     assert deleted_namespaces(fake) == plan.namespaces
     assert fake.names("namespaces") == []
 
 
-def test_a_fault_that_never_shows_is_cleaned_up_and_explained(fake, monkeypatch):
-    import drills.graders.judge as J
-    monkeypatch.setattr(J, "required_probes", lambda plan: [])
-    monkeypatch.setattr(J, "broken_state_shown", lambda plan, bundle: (
+def test_a_fault_that_never_shows_is_cleaned_up_and_explained(fake):
+    never = S.FaultCheck(lambda bundle, api_only: (
         False, "service.selector-matches-pods should fail while broken, but is PASS"))
     started = time.monotonic()
     with pytest.raises(FaultNotVerified) as caught:
-        S.start_drill(Session(fake), make_plan(NS, timeout=0.6))
+        start(Session(fake), make_plan(NS, timeout=0.6), verify=never)
     assert time.monotonic() - started < 3
     assert "did not show within 0.6 s" in caught.value.message
     assert "selector-matches-pods should fail" in caught.value.message
     assert fake.names("namespaces") == []
 
 
-def test_verification_repeats_until_the_fault_shows(fake, judge, monkeypatch):
-    import drills.graders.judge as J
+def test_verification_repeats_until_the_fault_shows(fake):
     seen = []
 
-    def late(plan, bundle):
-        seen.append(bundle)
-        return (len(seen) >= 3 and selector_fault_shown(plan, bundle)[0], "not yet")
-    monkeypatch.setattr(J, "broken_state_shown", late)
-    result = S.start_drill(Session(fake), make_plan(NS))
-    assert len(seen) == 3
-    assert result["bundle"] is seen[-1]
+    def late(bundle, api_only):
+        seen.append((api_only, bundle))
+        return (len(seen) >= 3 and selector_fault_shown(None, bundle)[0], "not yet")
+    result = start(Session(fake), make_plan(NS), verify=S.FaultCheck(late))
+    # without probes to run, the API-only bundle is judged in full once its API checks show
+    assert [api_only for api_only, _ in seen] == [True, True, True, False]
+    assert result["bundle"] is seen[-1][1]
+
+
+def test_probes_run_only_once_the_api_checks_show_the_fault(fake):
+    from drills.probes import ProbeSpec
+    seen = []
+
+    def api_first(bundle, api_only):
+        seen.append((api_only, sorted(bundle["probes"])))
+        if api_only:
+            return len(seen) >= 2, "pods not ready yet"
+        return True, ""
+    probe = ProbeSpec(kind="http", target="web:80/")
+    result = start(Session(fake), make_plan(NS), verify=S.FaultCheck(api_first, [probe]))
+    assert seen == [(True, []), (True, []), (False, [probe.key])]
+    assert list(result["bundle"]["probes"]) == [probe.key]
+    assert len([c for c in fake.calls if c[0] == "exec"]) == 1     # one round of probes
+
+
+def test_start_reports_how_long_each_phase_took(fake, judge):
+    timings = S.Timings()
+    result = start(Session(fake), make_plan(NS), timings=timings)
+    assert list(result["timings"]) == list(S.PHASES)
+    assert all(seconds >= 0 for seconds in result["timings"].values())
 
 
 def test_pods_that_never_come_up_end_the_start(judge):
     fake = FakeKube()
     fake.controllers.append(kubelet)           # probe runs, but no workload pods ever appear
     with pytest.raises(FaultNotVerified) as caught:
-        S.start_drill(Session(fake), make_plan(NS, timeout=0.5))
+        start(Session(fake), make_plan(NS, timeout=0.5))
     assert f"Deployment {NS}/web has no pod yet" in caught.value.message
     assert fake.names("namespaces") == []
 
@@ -181,7 +203,7 @@ def test_an_image_that_cannot_be_pulled_fails_fast_with_the_fix(judge):
     fake.controllers.append(cannot_pull)
     started = time.monotonic()
     with pytest.raises(FaultNotVerified) as caught:
-        S.start_drill(Session(fake), make_plan(NS, timeout=30))
+        start(Session(fake), make_plan(NS, timeout=30))
     assert time.monotonic() - started < 2
     assert "drills cluster up" in caught.value.hint
     assert fake.names("namespaces") == []
@@ -191,14 +213,14 @@ def test_pods_refused_until_the_default_service_account_exists_are_retried(fake,
     sa_missing = ApiError(403, "Forbidden", 'pods "drills-probe" is forbidden: error looking up '
                           'service account drill-x/default: serviceaccount "default" not found')
     fake.apply_errors = [sa_missing, sa_missing]
-    S.start_drill(Session(fake), make_plan(NS))
+    start(Session(fake), make_plan(NS))
     assert ("deployments", NS, "web") in fake.objects
 
 
 def test_an_invalid_manifest_is_a_scenario_error_and_nothing_stays(fake, judge):
     fake.apply_errors = [ApiError(422, "Invalid", 'Service "web" is invalid: spec.ports[0].port')]
     with pytest.raises(BadScenarioPack) as caught:
-        cluster.start_drill(Session(fake), make_plan(NS))
+        cluster.start_drill(Session(fake), make_plan(NS), verify=SELECTOR_FAULT)
     assert "spec.ports[0].port" in caught.value.message
     assert fake.names("namespaces") == []
 
@@ -208,7 +230,7 @@ def test_forbidden_is_reported_as_a_credentials_problem(fake, judge):
                                   '"dev" cannot patch resource "deployments"')]
     from drills.errors import ClusterUnreachable
     with pytest.raises(ClusterUnreachable) as caught:
-        cluster.start_drill(Session(fake), make_plan(NS))
+        cluster.start_drill(Session(fake), make_plan(NS), verify=SELECTOR_FAULT)
     assert caught.value.hint == "check RBAC/credentials for context kind-drills"
 
 
