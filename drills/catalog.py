@@ -15,9 +15,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from drills.errors import BadScenarioPack, UnknownScenario
+from drills.untrusted import MAX_PACK_FILE_BYTES, FileProblem, load_yaml_file, one_line
 
 METADATA = "scenario.yaml"
 TEMPLATE_SUFFIX = ".yaml.j2"
@@ -69,10 +69,17 @@ def builtin_root() -> Path:
     return Path(str(resources.files("drills.scenarios")))
 
 
-def search_path() -> list[Path]:
-    roots = [builtin_root()]
-    extra = os.environ.get("DRILLS_SCENARIO_PATH", "")
-    roots += [Path(p).expanduser() for p in extra.split(os.pathsep) if p.strip()]
+def search_path() -> list[Path | BadScenarioPack]:
+    """The folders to search; an entry that cannot even be named (~nouser) is its error."""
+    roots: list[Path | BadScenarioPack] = [builtin_root()]
+    for entry in os.environ.get("DRILLS_SCENARIO_PATH", "").split(os.pathsep):
+        if not entry.strip():
+            continue
+        try:
+            roots.append(Path(entry).expanduser())
+        except RuntimeError:   # "~user" of a user that does not exist
+            roots.append(BadScenarioPack(f"scenario pack {one_line(entry)!r} names an unknown user's home",
+                                         "fix DRILLS_SCENARIO_PATH"))
     return roots
 
 
@@ -91,11 +98,11 @@ def _validate(meta: Any, source: Path) -> None:
     if errors:
         err = errors[0]
         where = ".".join(str(p) for p in err.absolute_path) or "(top level)"
-        raise BadScenarioPack(f"{source}: field {where}: {err.message}",
+        raise BadScenarioPack(f"{source}: field {one_line(where)}: {one_line(err.message)}",
                               "fix that field; the schema is drills/schema/scenario.schema.json")
     if meta["id"] != source.parent.name:
         raise BadScenarioPack(f"{source}: field id: {meta['id']!r} differs from its folder name "
-                              f"{source.parent.name!r}", "rename the folder or the id so they match")
+                              f"{one_line(source.parent.name)!r}", "rename the folder or the id so they match")
     names = [c.get("as", c["id"]) for c in meta["checks"]]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -106,6 +113,17 @@ def _validate(meta: Any, source: Path) -> None:
         if name not in names:
             raise BadScenarioPack(f"{source}: field broken: {name!r} is not one of the checks",
                                   f"use one of: {', '.join(names)}")
+    from drills.params import ParamError, check_declarations
+    try:
+        check_declarations(meta["parameters"])
+    except ParamError as exc:
+        raise BadScenarioPack(f"{source}: field parameters.{exc.parameter}: {one_line(exc.reason)}",
+                              "fix the parameter declaration") from exc
+    for level, values in (meta.get("levels") or {}).items():
+        unknown = sorted(set(values) - set(meta["parameters"]))
+        if unknown:
+            raise BadScenarioPack(f"{source}: field levels.{level}: {one_line(', '.join(unknown))} "
+                                  "is not a declared parameter", "levels may only change declared parameters")
 
 
 def load_folder(folder: Path) -> Scenario:
@@ -122,41 +140,68 @@ def load_folder(folder: Path) -> Scenario:
 def _load(source: Path, mtime_ns: int, size: int) -> Scenario:
     """Parse and validate once per file version (keyed by mtime and size)."""
     try:
-        meta = yaml.load(source.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise BadScenarioPack(f"{source}:{where} is not valid YAML",
-                              "fix the YAML syntax there") from exc
-    except OSError as exc:
-        raise BadScenarioPack(f"{source}: cannot be read ({exc.strerror})",
-                              "check the folder's permissions") from exc
+        meta = load_yaml_file(source, MAX_PACK_FILE_BYTES)
+    except FileProblem as exc:
+        raise BadScenarioPack(f"{source} {exc}", "fix the file there: a few KiB of UTF-8 YAML") from exc
     _validate(meta, source)
     return Scenario(id=meta["id"], folder=source.parent, meta=meta)
 
 
-def discover() -> dict[str, Scenario]:
-    """All scenarios on the search path; a later pack may not shadow an earlier id."""
+@dataclass(frozen=True)
+class Catalog:
+    """The scenarios that load, and one error for each folder that does not."""
+    scenarios: dict[str, Scenario]
+    broken: dict[str, BadScenarioPack]      # scenario folder name -> why it is skipped
+    problems: list[BadScenarioPack]         # every reason something was skipped, in path order
+
+
+def scan() -> Catalog:
+    """All scenarios on the search path. A broken folder, a missing pack or a second use of an id
+    is skipped and recorded, so one bad pack never hides the others (a later pack may not
+    shadow an earlier id)."""
     found: dict[str, Scenario] = {}
+    broken: dict[str, BadScenarioPack] = {}
+    problems: list[BadScenarioPack] = []
     for root in search_path():
+        if isinstance(root, BadScenarioPack):
+            problems.append(root)
+            continue
         if not root.is_dir():
-            raise BadScenarioPack(f"scenario pack {root} is not a folder",
-                                  "fix DRILLS_SCENARIO_PATH")
+            problems.append(BadScenarioPack(f"scenario pack {one_line(root)} is not a folder",
+                                            "fix DRILLS_SCENARIO_PATH"))
+            continue
         for meta_file in sorted(root.glob(f"*/{METADATA}")):
-            scenario = load_folder(meta_file.parent)
+            try:
+                scenario = load_folder(meta_file.parent)
+            except BadScenarioPack as exc:
+                broken.setdefault(meta_file.parent.name, exc)
+                problems.append(exc)
+                continue
             if scenario.id in found:
-                raise BadScenarioPack(
+                problems.append(BadScenarioPack(
                     f"scenario id {scenario.id!r} is defined twice: {found[scenario.id].folder} "
-                    f"and {scenario.folder}", "rename one of the folders")
+                    f"and {scenario.folder}; the second is skipped", "rename one of the folders"))
+                continue
             found[scenario.id] = scenario
-    return found
+    return Catalog(found, {k: v for k, v in broken.items() if k not in found}, problems)
+
+
+def discover() -> dict[str, Scenario]:
+    """The scenarios that load (see scan() for the ones that do not)."""
+    return scan().scenarios
+
+
+def problems() -> list[BadScenarioPack]:
+    return scan().problems
 
 
 def get(scenario_id: str) -> Scenario:
-    scenarios = discover()
-    if scenario_id in scenarios:
-        return scenarios[scenario_id]
-    close = difflib.get_close_matches(scenario_id, list(scenarios), n=3, cutoff=0.5)
+    found = scan()
+    if scenario_id in found.scenarios:
+        return found.scenarios[scenario_id]
+    if scenario_id in found.broken:
+        raise found.broken[scenario_id]
+    close = difflib.get_close_matches(scenario_id, list(found.scenarios), n=3, cutoff=0.5)
     hint = (f"did you mean {' or '.join(close)}?" if close
             else "run 'drills list' to see the scenarios")
-    raise UnknownScenario(f"unknown scenario {scenario_id!r}", hint)
+    raise UnknownScenario(f"unknown scenario {one_line(scenario_id)!r}", hint)

@@ -12,7 +12,7 @@ import enum
 class ExitCode(enum.IntEnum):
     OK = 0
     CHECKS_FAILED = 1          # the learner's fix is not complete yet
-    USAGE = 2                  # bad flags or arguments (click uses 2 as well)
+    USAGE = 2                  # bad flags, arguments or settings (click uses 2 as well)
     UNKNOWN_SCENARIO = 3
     BAD_SCENARIO_PACK = 4      # a scenario folder fails validation or rendering
     NO_CLUSTER = 5             # no such context / kind cluster, or a missing tool
@@ -42,6 +42,11 @@ class DrillsError(Exception):
 
 
 class UsageError(DrillsError):
+    exit_code = ExitCode.USAGE
+
+
+class SettingsError(UsageError):
+    """A bad environment variable or DRILLS_HOME/config.yaml value: the user's to fix (exit 2)."""
     exit_code = ExitCode.USAGE
 
 

@@ -15,6 +15,9 @@ from typing import Any, Callable
 
 import jinja2
 
+from drills.sandbox import PackEnvironment, describe, render_bounded
+from drills.untrusted import one_line
+
 LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
 
@@ -37,9 +40,25 @@ MAX_REDRAWS = 200
 class ParamError(ValueError):
     """A parameter declaration that cannot be drawn (bad pack, not bad luck)."""
 
+    def __init__(self, reason: str, parameter: str | None = None):
+        super().__init__(f"parameter {parameter!r}: {reason}" if parameter else reason)
+        self.reason = reason
+        self.parameter = parameter
+
+
+GENERATORS = ("choice", "words", "int", "port", "nodeport", "typo", "key_slip", "value")
+WORD_LIST_NAME = re.compile(r"^[a-z0-9_]{1,40}$")
+
+
+def word_list_names() -> list[str]:
+    folder = resources.files("drills").joinpath("words")
+    return sorted(p.name[:-4] for p in folder.iterdir() if p.name.endswith(".txt"))
+
 
 @lru_cache(maxsize=None)
 def word_list(name: str) -> tuple[str, ...]:
+    if not WORD_LIST_NAME.match(name) or name not in word_list_names():
+        raise ParamError(f"no word list {name!r} (known: {', '.join(word_list_names())})")
     text = resources.files("drills").joinpath("words", f"{name}.txt").read_text()
     return tuple(w.strip() for w in text.splitlines() if w.strip())
 
@@ -100,8 +119,8 @@ def key_slip(key: str, rng: random.Random, avoid: set[str] | frozenset[str] = fr
 
 # --- drawing ---------------------------------------------------------------
 
-_env = jinja2.Environment(undefined=jinja2.StrictUndefined, autoescape=False,
-                          keep_trailing_newline=False)
+MAX_PARAMETER_CHARS = 4096   # a drawn value names things; it is never a document
+_env = PackEnvironment(loader=jinja2.DictLoader({}), keep_trailing_newline=False)
 
 
 @lru_cache(maxsize=1024)
@@ -110,7 +129,34 @@ def _compiled(template: str) -> jinja2.Template:
 
 
 def _render_value(template: str, params: dict[str, Any]) -> str:
-    return _compiled(template).render(**params)
+    return render_bounded(_compiled(template), params, MAX_PARAMETER_CHARS)
+
+
+def check_declarations(declarations: dict[str, dict]) -> None:
+    """What can be known about the declarations without drawing: one generator each, existing
+    word lists, ordered int ranges, and references only to parameters declared before."""
+    seen: list[str] = []
+    for name, spec in declarations.items():
+        kinds = [k for k in GENERATORS if k in spec]
+        if len(kinds) != 1:
+            raise ParamError(f"declares {'no generator' if not kinds else 'several: ' + ', '.join(kinds)}; "
+                             f"use exactly one of {', '.join(GENERATORS)}", name)
+        if "words" in spec:
+            try:
+                word_list(spec["words"])
+            except ParamError as exc:
+                raise ParamError(exc.reason, name) from exc
+        if "int" in spec and spec["int"][0] > spec["int"][1]:
+            raise ParamError(f"int range {spec['int']} is empty (write [low, high])", name)
+        for key in ("typo", "key_slip"):
+            if key in spec and spec[key] not in seen:
+                raise ParamError(f"'{key}' names {spec[key]!r}, which is not declared before it", name)
+        for other in spec.get("not", []):
+            if other not in seen:
+                raise ParamError(f"'not' names {other!r}, which is not declared before it", name)
+        if "styles" in spec and "typo" not in spec:
+            raise ParamError("'styles' belongs to a 'typo' parameter", name)
+        seen.append(name)
 
 
 def _excluded(spec: dict, params: dict[str, Any]) -> set:
@@ -130,7 +176,7 @@ def _draw_one(name: str, spec: dict, params: dict[str, Any], rng: random.Random)
             value = pick()
             if value not in avoid:
                 return value
-        raise ParamError(f"parameter {name!r}: every candidate is excluded by 'not'")
+        raise ParamError("every candidate is excluded by 'not'", name)
 
     if "choice" in spec:
         options = spec["choice"]
@@ -154,7 +200,7 @@ def _draw_one(name: str, spec: dict, params: dict[str, Any], rng: random.Random)
     if "value" in spec:
         value = spec["value"]
         return _render_value(value, params) if isinstance(value, str) else value
-    raise ParamError(f"parameter {name!r} has no known generator: {sorted(spec)}")
+    raise ParamError(f"has no known generator: {sorted(spec)}", name)
 
 
 def draw(declarations: dict[str, dict], seed: int,
@@ -171,8 +217,14 @@ def draw(declarations: dict[str, dict], seed: int,
     for name, spec in declarations.items():
         try:
             value = _draw_one(name, spec, params, rng)
-        except (KeyError, jinja2.TemplateError) as exc:
-            raise ParamError(f"parameter {name!r}: {exc}") from exc
+        except ParamError as exc:
+            if exc.parameter:
+                raise
+            raise ParamError(exc.reason, name) from exc
+        except KeyError as exc:
+            raise ParamError(f"names {exc}, which is not declared before it", name) from exc
+        except Exception as exc:  # noqa: BLE001 - a pack's `value` template can raise anything
+            raise ParamError(one_line(describe(exc)), name) from exc
         params[name] = overrides.get(name, value)
     unknown = set(overrides) - set(params)
     if unknown:

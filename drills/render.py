@@ -5,6 +5,7 @@ plan, byte for byte, in any process.
 """
 from __future__ import annotations
 
+import hashlib
 import random
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -19,9 +20,11 @@ from drills.catalog import Scenario
 from drills.config import default_image
 from drills.errors import BadScenarioPack
 from drills.params import ParamError, draw
+from drills.sandbox import (PackEnvironment, PackLoader, deadline, describe, evaluate_bounded, hint_for,
+                            render_bounded, template_line)
+from drills.untrusted import load_yaml_all, one_line, yaml_problem
 
 SEED_MAX = 999_999
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
 NAMESPACE_PREFIX = "drill-"
 
 
@@ -102,15 +105,49 @@ def random_seed() -> int:
     return random.SystemRandom().randint(0, SEED_MAX)
 
 
+MAX_NAME = 63                 # a namespace is a DNS-1123 label
+MAX_TEXT_CHARS = 64 * 1024    # one rendered text: the task, a hint, a solution step, a fix step
+MAX_MANIFEST_CHARS = 1024 * 1024   # one rendered template
+MAX_MANIFESTS = 100           # objects in one drill
+
+
+def _bounded_name(head: str, tail: str) -> str:
+    """head + tail when it fits a DNS label; else head cut short plus a hash of the whole head,
+    so names that differ anywhere stay different, and the tail (seed, suffix) stays whole."""
+    if len(head) + len(tail) <= MAX_NAME:
+        return head + tail
+    digest = hashlib.sha256(head.encode()).hexdigest()[:8]
+    room = MAX_NAME - len(tail) - len(digest) - 1
+    return f"{head[:room].rstrip('-')}-{digest}{tail}"
+
+
 def namespace_for(scenario_id: str, seed: int, level: str | None = None) -> str:
     """drill-<scenario>[-<level>]-<seed>: each level of a seed is a drill of its own."""
     middle = f"{scenario_id}-{level}" if level else scenario_id
-    return f"{NAMESPACE_PREFIX}{middle}-{seed}"[:63].rstrip("-")
+    return _bounded_name(f"{NAMESPACE_PREFIX}{middle}", f"-{seed}")
 
 
-_ENV_OPTIONS = dict(undefined=jinja2.StrictUndefined, autoescape=False,
-                   keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
-_env = jinja2.Environment(**_ENV_OPTIONS)
+def derived_namespace(namespace: str, suffix: str) -> str:
+    """The drill's extra namespace `suffix` (e.g. `-client`): distinct from the drill's own
+    namespace even when that one is already 63 characters long."""
+    name = _bounded_name(namespace, f"-{suffix}")
+    if name == namespace or not manifest_rules.DNS1123_LABEL.match(name):
+        from drills.errors import UsageError
+        raise UsageError(f"namespace {namespace!r} leaves no distinct name for its {suffix!r} namespace",
+                         "choose a shorter --namespace")
+    return name
+
+
+def _check_namespace(namespace: str) -> None:
+    if not manifest_rules.DNS1123_LABEL.match(namespace) or len(namespace) > MAX_NAME:
+        from drills.errors import UsageError
+        raise UsageError(f"namespace {one_line(namespace)!r} is not a valid namespace name",
+                         "use lowercase letters, digits and '-', at most 63 characters")
+
+
+_ENV_OPTIONS = dict(keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+# texts may not include or import anything: an empty loader answers "not found"
+_env = PackEnvironment(loader=jinja2.DictLoader({}), **_ENV_OPTIONS)
 
 
 def template_library() -> Path:
@@ -121,8 +158,8 @@ def template_library() -> Path:
 @lru_cache(maxsize=64)
 def _folder_env(folder: str) -> jinja2.Environment:
     """One environment per scenario folder, so its templates compile once per process."""
-    loader = jinja2.FileSystemLoader([str(Path(folder) / "templates"), str(template_library())])
-    return jinja2.Environment(loader=loader, **_ENV_OPTIONS)
+    return PackEnvironment(loader=PackLoader([Path(folder) / "templates", template_library()]),
+                           **_ENV_OPTIONS)
 
 
 def _template_env(scenario: Scenario) -> jinja2.Environment:
@@ -139,78 +176,120 @@ def _compiled_expression(source: str):
     return _env.compile_expression(source, undefined_to_none=False)
 
 
-def _render_tree(value: Any, context: dict[str, Any]) -> Any:
+class _FieldFailure(Exception):
+    """A text of scenario.yaml failed to render; `field` is its dotted path."""
+
+    def __init__(self, field_name: str, cause: BaseException):
+        super().__init__(field_name)
+        self.field = field_name
+        self.cause = cause
+
+
+def _render_tree(value: Any, context: dict[str, Any], field_name: str = "") -> Any:
     """Render strings inside nested data; a string that is only one expression
     keeps the expression's type, so `port: "{{ svc_port }}"` stays an int."""
     if isinstance(value, str):
-        stripped = value.strip()
-        if stripped.startswith("{{") and stripped.endswith("}}") and stripped.count("{{") == 1:
-            return _compiled_expression(stripped[2:-2].strip())(**context)
-        return _compiled_text(value).render(**context) if "{{" in value or "{%" in value else value
+        if "{{" not in value and "{%" not in value and "{#" not in value:
+            return value
+        try:
+            stripped = value.strip()
+            if stripped.startswith("{{") and stripped.endswith("}}") and stripped.count("{{") == 1:
+                return evaluate_bounded(_compiled_expression(stripped[2:-2].strip()), context, MAX_TEXT_CHARS)
+            return render_bounded(_compiled_text(value), context, MAX_TEXT_CHARS)
+        except Exception as exc:  # noqa: BLE001 - a pack's template can raise anything; it is the pack's fault
+            raise _FieldFailure(field_name, exc) from exc
     if isinstance(value, list):
-        return [_render_tree(v, context) for v in value]
+        return [_render_tree(v, context, f"{field_name}.{i}") for i, v in enumerate(value)]
     if isinstance(value, dict):
-        return {k: _render_tree(v, context) for k, v in value.items()}
+        return {k: _render_tree(v, context, f"{field_name}.{k}") for k, v in value.items()}
     return value
+
+
+def _pack_error(where: Path | str, what: str, cause: BaseException | str, hint: str) -> BadScenarioPack:
+    what = one_line(what)   # field names come from the pack too
+    if isinstance(cause, str):
+        return BadScenarioPack(f"{where}: {what}{one_line(cause)}", hint)
+    return BadScenarioPack(f"{where}: {what}{one_line(describe(cause))}", hint_for(cause, hint))
 
 
 def render(scenario: Scenario, seed: int, *, namespace: str | None = None,
            image: str | None = None, level: str | None = None,
            overrides: dict[str, Any] | None = None) -> Plan:
+    if namespace is not None:
+        _check_namespace(namespace)
+    image = image or default_image()
+    with deadline():
+        return _render(scenario, seed, namespace, image, level, overrides)
+
+
+def _render(scenario: Scenario, seed: int, namespace: str | None, image: str, level: str | None,
+            overrides: dict[str, Any] | None) -> Plan:
     meta = scenario.meta
     where = scenario.folder / "scenario.yaml"
     namespace = namespace or namespace_for(scenario.id, seed, level)
-    if not manifest_rules.DNS1123_LABEL.match(namespace) or len(namespace) > 63:
-        raise BadScenarioPack(f"namespace {namespace!r} is not a valid namespace name",
-                              "use lowercase letters, digits and '-', at most 63 characters")
-    image = image or default_image()
     levels = meta.get("levels") or {}
     if level is not None and level not in levels:
         from drills.errors import UsageError
-        raise UsageError(f"scenario {scenario.id} has no level {level!r}",
+        raise UsageError(f"scenario {scenario.id} has no level {one_line(level)!r}",
                          f"choose one of: {', '.join(levels) or '(none: omit --level)'}")
     try:
         params = draw(meta["parameters"], seed, overrides)
-        if level is not None:
-            level_values = _render_tree(levels[level], {**params, "seed": seed})
-            params.update({k: v for k, v in level_values.items() if k not in (overrides or {})})
-    except (ParamError, jinja2.TemplateError) as exc:
-        raise BadScenarioPack(f"{where}: field parameters: {exc}", "fix the parameter declaration") from exc
+    except ParamError as exc:
+        field_name = f"parameters.{exc.parameter}" if exc.parameter else "parameters"
+        raise _pack_error(where, f"field {field_name}: ", exc.reason,
+                          hint_for(exc.__cause__, "fix the parameter declaration")) from exc
+    if level is not None:
+        try:
+            level_values = _render_tree(levels[level], {**params, "seed": seed}, f"levels.{level}")
+        except _FieldFailure as exc:
+            raise _pack_error(where, f"field {exc.field}: ", exc.cause,
+                              "every variable must be a declared parameter") from exc
+        params.update({k: v for k, v in level_values.items() if k not in (overrides or {})})
 
-    extra = {name: f"{namespace}-{name}"[:63].rstrip("-") for name in meta.get("extra_namespaces", [])}
+    extra = {name: derived_namespace(namespace, name) for name in meta.get("extra_namespaces", [])}
+    if len({namespace, *extra.values()}) != 1 + len(extra):
+        from drills.errors import UsageError
+        raise UsageError(f"namespace {namespace!r} makes two of the drill's namespaces equal",
+                         "choose another --namespace")
     context = {**params, "namespace": namespace, "namespaces": extra, "image": image,
                "seed": seed, "scenario": scenario.id, "level": level}
 
     def text(field_name: str, value: Any) -> Any:
         try:
-            return _render_tree(value, context)
-        except jinja2.TemplateError as exc:
-            raise BadScenarioPack(f"{where}: field {field_name}: {exc}",
-                                  "every variable must be a declared parameter") from exc
+            return _render_tree(value, context, field_name)
+        except _FieldFailure as exc:
+            raise _pack_error(where, f"field {exc.field}: ", exc.cause,
+                              "every variable must be a declared parameter") from exc
 
     objects: list[dict[str, Any]] = []
     env = _template_env(scenario)
     for name in scenario.template_names():
         path = scenario.folder / "templates" / name
         try:
-            source = env.get_template(name).render(**context)
+            source = render_bounded(env.get_template(name), context, MAX_MANIFEST_CHARS)
         except jinja2.TemplateNotFound as exc:
-            raise BadScenarioPack(f"{path}: template {exc.name} does not exist",
-                                  "list only existing files under 'manifests'") from exc
-        except jinja2.TemplateError as exc:
-            line = getattr(exc, "lineno", None)
-            raise BadScenarioPack(f"{path}{f' line {line}' if line else ''}: {exc}",
-                                  "every variable must be a declared parameter") from exc
+            raise _pack_error(path, "", f"template {exc.name} does not exist",
+                              "list only existing files under 'manifests'") from exc
+        except Exception as exc:  # noqa: BLE001 - a pack's template can raise anything; it is the pack's fault
+            line = template_line(exc, str(path))
+            raise _pack_error(path, f"line {line}: " if line else "", exc,
+                              "every variable must be a declared parameter") from exc
         try:
-            objects += [doc for doc in yaml.load_all(source, Loader=_YAML_LOADER) if doc is not None]
+            objects += [doc for doc in load_yaml_all(source) if doc is not None]
         except yaml.YAMLError as exc:
-            raise BadScenarioPack(f"{path}: renders to invalid YAML ({exc})",
-                                  f"try 'drills render {scenario.id} --seed {seed}'") from exc
+            raise _pack_error(path, f"renders (seed {seed}) to invalid YAML at ", yaml_problem(exc),
+                              "fix the template so every seed renders valid YAML") from exc
+        except RecursionError as exc:
+            raise _pack_error(path, f"renders (seed {seed}) to YAML nested too deep", "",
+                              "fix the template") from exc
+        if len(objects) > MAX_MANIFESTS:
+            raise _pack_error(path, "", f"the drill has more than {MAX_MANIFESTS} manifests",
+                              "a drill needs a handful of objects, not hundreds")
     try:
         manifest_rules.validate(objects, {namespace, *extra.values()}, image)
     except manifest_rules.ManifestError as exc:
-        raise BadScenarioPack(f"{scenario.folder}/templates, seed {seed}: {exc}",
-                              "fix the template so every seed renders valid objects") from exc
+        raise _pack_error(f"{scenario.folder}/templates", f"seed {seed}: ", str(exc),
+                          "fix the template so every seed renders valid objects") from exc
 
     checks = [CheckCall(id=c["id"], name=c.get("as", c["id"]),
                         args=text(f"checks.{c.get('as', c['id'])}", c.get("with", {})),
@@ -222,9 +301,9 @@ def render(scenario: Scenario, seed: int, *, namespace: str | None = None,
     return Plan(
         scenario=scenario.id, title=meta["title"], seed=seed, namespace=namespace,
         extra_namespaces=extra, image=image, level=level, params=params,
-        task=reflow(text("task", meta["task"])),
-        hints=[h.strip() for h in text("hints", meta["hints"])],
-        solution=[s.strip() for s in text("solution", meta["solution"])],
+        task=reflow(_as_text(text("task", meta["task"]))),
+        hints=[_as_text(h).strip() for h in text("hints", meta["hints"])],
+        solution=[_as_text(s).strip() for s in text("solution", meta["solution"])],
         manifests=objects, checks=checks,
         broken_pass=list(meta["broken"].get("pass", [])), broken_fail=list(meta["broken"]["fail"]),
         broken_timeout=float(meta["broken"].get("timeout_seconds", 90)),
@@ -232,6 +311,11 @@ def render(scenario: Scenario, seed: int, *, namespace: str | None = None,
         cluster_wide=bool(meta.get("cluster_wide", False)), fixes=fixes,
         cluster_setup=text("cluster_setup", meta.get("cluster_setup") or []),
     )
+
+
+def _as_text(value: Any) -> str:
+    """Prose is text, even where a field is one expression that evaluates to a number."""
+    return value if isinstance(value, str) else str(value)
 
 
 def replay(identity: dict[str, Any]) -> Plan:

@@ -6,10 +6,10 @@ import click
 from drills.commands._common import json_option
 
 
-def catalog_rows() -> list[dict]:
+def catalog_rows(scenarios: dict | None = None) -> list[dict]:
     from drills import catalog
     rows = []
-    for s in catalog.discover().values():
+    for s in (catalog.discover() if scenarios is None else scenarios).values():
         m = s.meta
         rows.append({"id": s.id, "title": m["title"], "group": m["group"],
                      "difficulty": m["difficulty"], "target_minutes": m["target_minutes"],
@@ -22,7 +22,12 @@ def catalog_rows() -> list[dict]:
 @json_option
 def command(as_json: bool) -> int:
     """List the scenarios, grouped by what they teach."""
-    rows = catalog_rows()
+    from drills import catalog
+    found = catalog.scan()
+    from drills.ui import inert
+    for problem in found.problems:   # a broken pack is skipped, not fatal: one line each
+        click.echo(f"drills: warning: skipped: {inert(problem.one_line())}", err=True)
+    rows = catalog_rows(found.scenarios)
     if as_json:
         from drills.ui import print_json
         print_json(rows)

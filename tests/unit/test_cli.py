@@ -75,7 +75,10 @@ def test_bad_scenario_pack_exit_code(capsys, tmp_path, monkeypatch):
     bad.mkdir(parents=True)
     (bad / "scenario.yaml").write_text("id: broken\n")
     monkeypatch.setenv("DRILLS_SCENARIO_PATH", str(tmp_path / "pack"))
-    code, _, err = run(capsys, "list")
+    code, out, err = run(capsys, "list")   # issue 9: the broken pack is skipped, with one warning
+    assert code == 0 and "selector-mismatch" in out
+    assert err.count("\n") == 1 and "warning" in err and "broken/scenario.yaml" in err
+    code, _, err = run(capsys, "render", "broken")
     assert code == ExitCode.BAD_SCENARIO_PACK and "broken/scenario.yaml" in err
 
 

@@ -36,7 +36,7 @@ def test_single_expression_keeps_type(exemplar):
 
 
 def test_bad_namespace_rejected(exemplar):
-    with pytest.raises(BadScenarioPack, match="not a valid namespace"):
+    with pytest.raises(UsageError, match="not a valid namespace"):  # the user's flag, not the pack
         render(exemplar, 1, namespace="Not_Valid")
 
 
