@@ -23,6 +23,7 @@ COMMANDS = {
     "new": "new",
     "start": "start",
     "status": "status",
+    "next": "next",
     "check": "check",
     "watch": "watch",
     "hint": "hint",

@@ -323,3 +323,44 @@ class Store:
                 "median_seconds": times[len(times) // 2] if times else None,
             })
         return out
+
+    # --- progress (read-only) ----------------------------------------------------
+    def practice_log(self) -> list[dict[str, Any]]:
+        """Every drill, oldest first, with its help counts and its grading attempts.
+
+        Each attempt keeps what the coach and the charts read from its report:
+        status, diagnosis, and (stage, status) of every check, in check order."""
+        help_counts: dict[int, dict[str, int]] = {}
+        for row in self.db.execute("SELECT drill_id, kind, COUNT(*) FROM help GROUP BY drill_id, kind"):
+            help_counts.setdefault(row[0], {})[row[1]] = row[2]
+        attempts: dict[int, list[dict[str, Any]]] = {}
+        for row in self.db.execute("SELECT drill_id, at, status, score, diagnosis, report "
+                                   "FROM attempts ORDER BY id"):
+            try:
+                report = json.loads(row["report"])
+                checks = [(str(r["stage"]), str(r["status"]), str(r["name"]))
+                          for r in report.get("results", [])]
+            except (ValueError, TypeError, KeyError, AttributeError):
+                checks = []   # an unreadable report still counts as an attempt
+            attempts.setdefault(row["drill_id"], []).append(
+                {"at": row["at"], "status": row["status"], "score": row["score"],
+                 "diagnosis": row["diagnosis"], "checks": checks})
+        out = []
+        for row in self.db.execute("SELECT * FROM drills ORDER BY started_at, id"):
+            counts = help_counts.get(row["id"], {})
+            out.append({
+                "id": row["id"], "scenario": row["scenario"], "seed": row["seed"],
+                "level": row["level"], "params": json.loads(row["params"]),
+                "target_minutes": row["target_minutes"], "started_at": row["started_at"],
+                "solved_at": row["solved_at"], "ended_at": row["ended_at"], "state": row["state"],
+                "exam_id": row["exam_id"], "hints": counts.get("hint", 0),
+                "solution_viewed": counts.get("solution", 0) > 0,
+                "attempts": attempts.get(row["id"], []),
+            })
+        return out
+
+    def exams(self) -> list[dict[str, Any]]:
+        """Ended mock exams with their scores, oldest first."""
+        rows = self.db.execute("SELECT id, started_at, ended_at, minutes, score FROM exams "
+                               "WHERE ended_at IS NOT NULL AND score IS NOT NULL ORDER BY started_at, id")
+        return [dict(r) for r in rows]

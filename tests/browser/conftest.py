@@ -3,6 +3,8 @@
 Chromium and its driver come from Debian (apt-get install chromium chromium-driver);
 selenium (the 'browser' extra) drives them through /usr/bin/chromedriver, so no
 driver is downloaded. Every test gets a fresh profile and no network services.
+A missing piece fails the test with the command that installs it: a browser test
+that is skipped has not passed.
 
 `browser_page` gives a small page object:
     page.open(path)            load a local file (Path or str) as a file:// URL
@@ -11,6 +13,7 @@ driver is downloaded. Every test gets a fresh profile and no network services.
     page.text(css)             the visible text of the first match
     page.visible(css)          whether the first match is displayed
     page.screenshot(name)      save a PNG into the test's tmp folder; returns its path
+Any other attribute is the selenium driver's own (get, find_elements, execute_script...).
 """
 from __future__ import annotations
 
@@ -30,6 +33,9 @@ class BrowserPage:
     def __init__(self, driver, folder: Path):
         self.driver = driver
         self.folder = folder
+
+    def __getattr__(self, name: str):
+        return getattr(self.driver, name)
 
     def open(self, path) -> None:
         self.driver.get(Path(path).resolve().as_uri())
@@ -61,10 +67,13 @@ class BrowserPage:
 
 @pytest.fixture
 def browser_page(tmp_path):
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        pytest.fail("selenium is missing: pip install -e '.[test,browser]'", pytrace=False)
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.skip("needs Debian's chromium and chromium-driver: apt-get install -y chromium chromium-driver")
-    webdriver = pytest.importorskip("selenium.webdriver", reason="needs the 'browser' extra: pip install -e '.[browser]'")
-    from selenium.webdriver.chrome.service import Service
+        pytest.fail("Chromium is missing: apt-get install -y chromium chromium-driver", pytrace=False)
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     profile = tmp_path / "chromium-profile"
