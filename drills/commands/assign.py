@@ -4,13 +4,14 @@ from __future__ import annotations
 import click
 
 from drills.commands._common import json_option
+from drills.exam import EXAM_TASKS, MAX_TASKS
 from drills.render import SEED_MAX
 
 
 @click.command("assign")
 @click.argument("scenario_id", metavar="[SCENARIO]", required=False)
 @click.option("--exam", is_flag=True, help="Assign a mock exam instead of one drill.")
-@click.option("--count", type=click.IntRange(1, 31), default=4, show_default=True,
+@click.option("--count", type=click.IntRange(1, MAX_TASKS), default=EXAM_TASKS, show_default=True,
               help="Tasks of the exam (with --exam).")
 @click.option("--seed", type=click.IntRange(0, SEED_MAX), help="Seed (default: random, printed).")
 @click.option("--level", help="Difficulty level, for scenarios that declare levels.")
@@ -48,11 +49,10 @@ def command(scenario_id: str | None, exam: bool, count: int, seed: int | None, l
         from drills.ui import print_json
         print_json(data)
         return 0
-    from rich.markup import escape
-
-    from drills.ui import out
-    out.print(f"Drill code [bold]{code}[/]  {escape(what)}", soft_wrap=True)
-    out.print(f"Each learner runs: {learner}", markup=False, soft_wrap=True)
-    out.print("Grade the class later with: drills grade --contexts 'learner-*' --report class.html",
-              markup=False)
+    from drills.ui import assemble, out, print_command
+    out.print(assemble(("Drill code ", ""), (code, "bold"), "  ", what))
+    out.print("Each learner runs:")
+    print_command(learner)
+    out.print("Grade the class later with:")
+    print_command("drills grade --contexts 'learner-*' --report class.html")
     return 0

@@ -144,6 +144,24 @@ def test_assign_prints_a_code_and_the_learner_line(capsys):
     assert codes.decode(data["code"]).exam_count == 3 and len(data["tasks"]) == 3
 
 
+def test_assign_prints_each_command_unwrapped_on_a_line_of_its_own(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")
+    rc, out, _ = run(capsys, "assign", "wrong-targetport", "--seed", "4711")
+    lines = [line.strip() for line in out.splitlines()]
+    code = codes.display(codes.drill_code(SCENARIOS["wrong-targetport"], 4711, None))
+    assert rc == 0
+    assert f"drills start --code {code}" in lines
+    assert "drills grade --contexts 'learner-*' --report class.html" in lines
+
+
+def test_assign_exam_defaults_to_the_exam_shape_and_its_limit(capsys):
+    from drills.exam import EXAM_TASKS, MAX_TASKS
+    rc, out, _ = run(capsys, "assign", "--exam", "--seed", "3", "--json")
+    assert rc == 0 and json.loads(out)["count"] == EXAM_TASKS
+    rc, _, err = run(capsys, "assign", "--exam", "--count", str(MAX_TASKS + 1))
+    assert rc == 2 and err.count("\n") == 1
+
+
 @pytest.mark.parametrize("argv", [["assign"], ["assign", "selector-mismatch", "--exam"],
                                   ["assign", "service-multi-fault", "--level", "nope"],
                                   ["assign", "--exam", "--level", "double"]])
