@@ -35,6 +35,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from drills.cluster.api import RESOURCES
 from drills.cluster.objects import namespace_body
 from drills.render import replay
+from tests.unit.cluster.apiserver import send_json
 from tests.unit.cluster.test_exec import GUID, frame
 
 RECORDED = Path(__file__).resolve().parent.parent / "fixtures" / "recorded"
@@ -178,14 +179,7 @@ class FakeCluster:
         return 200, {"kind": f"{RESOURCES[resource][3]}List", "apiVersion": "v1",
                      "metadata": {"resourceVersion": "4711"}, "items": items}
 
-    @staticmethod
-    def _send(http: BaseHTTPRequestHandler, status: int, payload: Any) -> None:
-        data = json.dumps(payload).encode()
-        http.send_response(status)
-        http.send_header("Content-Type", "application/json")
-        http.send_header("Content-Length", str(len(data)))
-        http.end_headers()
-        http.wfile.write(data)
+    _send = staticmethod(send_json)
 
     # --- exec: replay the recorded output of each command of the batch --------------------
     def _exec(self, http: BaseHTTPRequestHandler, query: dict) -> None:

@@ -11,6 +11,16 @@ from typing import Any
 import yaml
 
 
+def send_json(http: BaseHTTPRequestHandler, status: int, payload: Any) -> None:
+    """Answer one request with a JSON body, as an API server does."""
+    data = json.dumps(payload).encode()
+    http.send_response(status)
+    http.send_header("Content-Type", "application/json")
+    http.send_header("Content-Length", str(len(data)))
+    http.end_headers()
+    http.wfile.write(data)
+
+
 class FakeApiServer:
     def __init__(self):
         self.routes: dict[tuple[str, str], tuple[int, Any]] = {}
@@ -32,12 +42,7 @@ class FakeApiServer:
                     "kind": "Status", "apiVersion": "v1", "status": "Failure",
                     "message": f"the server could not find the requested resource ({path})",
                     "reason": "NotFound", "code": 404}))
-                data = json.dumps(payload).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                send_json(self, status, payload)
 
             do_GET = do_POST = do_PATCH = do_DELETE = _answer
 
