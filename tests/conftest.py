@@ -1,7 +1,18 @@
-"""Shared test setup: every test gets its own DRILLS_HOME and no cluster settings."""
+"""Shared test setup: every test gets its own DRILLS_HOME and no cluster settings;
+hypothesis runs the explicit `ci` profile; `virtual_clock` for tests against call-driven fakes."""
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
+from hypothesis import settings
+
+# The default profile (pick another with --hypothesis-profile). Tests that set max_examples
+# themselves keep their count; the rest run hypothesis' usual 100. deadline=None: on a
+# shared 2-core machine (or beside xdist workers) per-example timings mean nothing.
+settings.register_profile("ci", max_examples=100, deadline=None, print_blob=True)
+settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
@@ -14,6 +25,39 @@ def isolated_home(tmp_path_factory, monkeypatch, request):
     monkeypatch.delenv("DRILLS_IMAGE", raising=False)
     monkeypatch.delenv("DRILLS_CONTEXT", raising=False)
     return home
+
+
+class VirtualClock:
+    """`time` for drills' polling loops while they talk to a fake whose state moves per API
+    call (or never), not per second: a sleep advances the sleeping thread's clock at once,
+    so every poll, retry and deadline happens as it would, without the wait."""
+
+    def __init__(self):
+        self._local = threading.local()
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return time.monotonic() + getattr(self._local, "offset", 0.0)
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self._local.offset = getattr(self._local, "offset", 0.0) + max(0.0, seconds)
+        time.sleep(0)              # still let other threads run
+
+    def __getattr__(self, name):
+        return getattr(time, name)
+
+
+@pytest.fixture
+def virtual_clock(monkeypatch):
+    """The cluster runtime's modules on one VirtualClock (one clock for all of them, so a
+    deadline made in one module means the same in another). Only for fakes that never
+    need real time to pass: a real thread or process acting later would be outrun."""
+    from drills.cluster import collect, manage, setup, start
+    clock = VirtualClock()
+    for module in (collect, manage, setup, start):
+        monkeypatch.setattr(module, "time", clock)
+    return clock
 
 
 # Fairness of every scenario from its recordings (collected through tests/scenarios/scenarios.fairness).

@@ -94,6 +94,9 @@ class FakeCluster:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # TCP_NODELAY as API servers set it: with keep-alive, headers and body in two
+            # writes would otherwise wait ~40 ms each on Nagle + the client's delayed ACK
+            disable_nagle_algorithm = True
 
             def log_message(self, *args):
                 pass

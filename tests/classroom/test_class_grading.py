@@ -32,9 +32,11 @@ def start(servers, server):
 
 
 @pytest.fixture
-def classroom_config(tmp_path, servers):
+def classroom_config(tmp_path, servers, virtual_clock):
     """Six learners: fixed, broken, two drills, refused, 403, and one whose namespace
-    lacks drills' label (a silent one has its own test, with a short timeout)."""
+    lacks drills' label (a silent one has its own test, with a short timeout). Recorded
+    answers never change, so the collector's retries of bob's failing probes run on the
+    virtual clock."""
     fixed = recorded("selector-mismatch/seed1-reference")
     broken = recorded("wrong-targetport/seed1-broken")
     other = recorded("missing-nodeport/seed1-reference")
@@ -123,7 +125,7 @@ def test_learners_can_be_named_by_a_namespace_label(capsys, tmp_path, servers):
     assert rc == 0 and "<b>Zoë</b>" in out       # printed as inert text, not markup
 
 
-def test_evidence_kept_for_a_dispute_judges_the_same(capsys, tmp_path, servers):
+def test_evidence_kept_for_a_dispute_judges_the_same(capsys, tmp_path, servers, virtual_clock):
     server = start(servers, FakeCluster([recorded("wrong-targetport/seed1-broken")]))
     path = write_kubeconfig(tmp_path / "k", {"learner/../../x": server.url})
     kept = tmp_path / "kept"

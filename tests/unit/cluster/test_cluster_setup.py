@@ -21,6 +21,9 @@ from tests.unit.cluster.fakes_cluster_wide import (DaemonSetController, cluster_
                                                    cluster_state, cluster_world, proxy_nodes)
 from tests.unit.cluster.test_start import SELECTOR_FAULT, start
 
+# the fakes move per API call: polls and deadlines run on a virtual clock, no waiting
+pytestmark = pytest.mark.usefixtures("virtual_clock")
+
 NS = "drill-kube-proxy-node-7"
 KEY = "drills.dev/kube-proxy"
 STEPS = [{"label_node": {"key": KEY, "value": "excluded"}},

@@ -16,6 +16,9 @@ from tests.unit.cluster.test_cluster_setup import NS as WIDE_NS
 from tests.unit.cluster.test_cluster_setup import wide_plan
 from tests.unit.cluster.test_start import fake, start  # noqa: F401 (fake: the fixture)
 
+# the fakes move per API call: polls and deadlines run on a virtual clock, no waiting
+pytestmark = pytest.mark.usefixtures("virtual_clock")
+
 NS = "drill-selector-mismatch-7"
 ALL_NODES = {"drills-control-plane", "drills-worker", "drills-worker2"}
 
