@@ -37,7 +37,7 @@ def annotated(plan, name: str | None = None, **identity_changes) -> dict:
 
 
 @pytest.fixture
-def world(tmp_path, monkeypatch):
+def world(tmp_path, monkeypatch, virtual_clock):   # the fake moves per call: no real waits
     fake = FakeKube()
     fake.exec_fn = ShimExec(tmp_path, {})
     for node in real("selector-mismatch-broken")["nodes"]:
