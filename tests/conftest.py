@@ -60,13 +60,34 @@ def virtual_clock(monkeypatch):
     return clock
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_auto_num_workers(config):
+    """`-n auto` (pyproject's addopts) spreads only the default selection over workers. A run
+    of an opt-in suite (-m cluster, browser, zsh, ...) stays in one process unless -n N says
+    otherwise: a live cluster is one shared thing, and its checks and --record are per session."""
+    addopts = config.getini("addopts")
+    default = addopts[addopts.index("-m") + 1] if "-m" in addopts else ""
+    if config.option.markexpr != default:
+        return 0
+    return None            # xdist's own count: one worker per core
+
+
 # Fairness of every scenario from its recordings (collected through tests/scenarios/scenarios.fairness).
 from tests.recorded_fairness import pytest_addoption as fairness_options  # noqa: E402
 from tests.recorded_fairness import pytest_collect_file  # noqa: E402,F401
 
 
-def pytest_addoption(parser):
+def pytest_addoption(parser, pluginmanager):
     fairness_options(parser)
+    if not pluginmanager.has_plugin("xdist"):
+        # pyproject's addopts run the suite on pytest-xdist workers; without the plugin
+        # (-p no:xdist, or a venv from before the `test` extra had it) those options are
+        # accepted and the suite runs serially in this process (_addoption: pytest keeps
+        # lowercase short options to plugins; this one stands in for xdist's own -n)
+        group = parser.getgroup("xdist", "pytest-xdist not loaded: serial run")
+        group._addoption("-n", "--numprocesses", dest="numprocesses", default=None,
+                        help="ignored: pytest-xdist is not loaded")
+        group.addoption("--dist", dest="dist", default="no", help="ignored: pytest-xdist is not loaded")
     # declared here so pytest knows it at start-up; used by tests/e2e/conftest.py
     parser.addoption("--record", metavar="DIR", default=None,
                      help="with -m cluster: save every collected bundle and its verdict under DIR "

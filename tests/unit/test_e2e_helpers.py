@@ -246,8 +246,9 @@ def test_an_unusable_cluster_stops_the_suite_once_with_one_message(tmp_path):
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "DRILLS_CONTEXT": "no-such-context", "KUBECONFIG": str(tmp_path / "none"),
            "DRILLS_HOME": str(tmp_path / "home")}
+    # -p no:xdist: one session, whose one message this is (workers would each print theirs)
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", "cluster", "-p", "no:cacheprovider",
-                           "tests/e2e/test_cli_installed.py"], cwd=root, env=env,
+                           "-p", "no:xdist", "tests/e2e/test_cli_installed.py"], cwd=root, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert done.stdout.count("cannot run on context no-such-context") == 1, done.stdout[-2000:]
