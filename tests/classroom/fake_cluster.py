@@ -39,7 +39,8 @@ from tests.unit.cluster.apiserver import send_json
 from tests.unit.cluster.test_exec import GUID, frame
 
 RECORDED = Path(__file__).resolve().parent.parent / "fixtures" / "recorded"
-_ITEM = re.compile(r"read t0 x </proc/uptime; (.*?) 2>&1; rc=\$\?; read t1 x </proc/uptime;"
+# one attempt of the batch script (drills.probes.timed_loop): the command, the marker, the label
+_ITEM = re.compile(r"read t0 x </proc/uptime; \{ r=\$\( \{ \{ \( (.*?) \) 2>&1; echo .*?"
                    r' echo; echo "(@@drills-attempt\S*) (\S+) ')
 FORBIDDEN = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
              "message": 'namespaces is forbidden: User "learner-7" cannot list resource "namespaces" '
