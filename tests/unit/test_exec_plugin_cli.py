@@ -53,8 +53,9 @@ def one_line(done) -> str:
 HANGS = "sleep 30\n"   # a plugin waiting for a login nobody gives
 
 
-def test_a_hanging_plugin_ends_grade_within_its_bound(tmp_path):
-    config = kubeconfig_with_plugin(tmp_path, HANGS)
+def test_a_hanging_plugin_ends_grade_within_its_bound_and_is_stopped(tmp_path):
+    marker = tmp_path / "still-running"
+    config = kubeconfig_with_plugin(tmp_path, f"sleep 2 && touch {marker}\n{HANGS}")
     done, took = drills(tmp_path, config, "grade", "--context", "lab")
     assert done.returncode == ExitCode.CLUSTER_UNREACHABLE
     line = one_line(done)
@@ -62,15 +63,8 @@ def test_a_hanging_plugin_ends_grade_within_its_bound(tmp_path):
     assert "context lab" in line and "did not finish within 1 s" in line
     assert f"{tmp_path}/lab-credentials --profile lab" in line
     assert "DRILLS_EXEC_PLUGIN_TIMEOUT" in line and "run it yourself" in line
-
-
-def test_the_hung_plugin_and_what_it_started_are_stopped(tmp_path):
-    marker = tmp_path / "still-running"
-    config = kubeconfig_with_plugin(tmp_path, f"sleep 3 && touch {marker}\n")
-    done, _ = drills(tmp_path, config, "grade", "--context", "lab")
-    assert done.returncode == ExitCode.CLUSTER_UNREACHABLE
-    time.sleep(3.5)
-    assert not marker.exists()           # the plugin's child was stopped with it
+    time.sleep(max(0.0, 2.8 - took))
+    assert not marker.exists()           # the plugin and what it started were stopped
 
 
 def test_doctor_reports_a_hanging_plugin_as_the_api_item(tmp_path):
@@ -110,7 +104,7 @@ def test_a_plugin_that_answers_in_time_still_works(tmp_path):
         server.close()
 
 
-@pytest.mark.parametrize("value", ["soon", "0", "-5", "99999"])
+@pytest.mark.parametrize("value", ["soon", "99999"])
 def test_a_bad_timeout_setting_is_a_settings_error(tmp_path, value):
     config = kubeconfig_with_plugin(tmp_path, HANGS)
     done, took = drills(tmp_path, config, "grade", "--context", "lab", timeout_s=value)

@@ -20,7 +20,7 @@ from tests.unit.cluster.fakes import make_plan, ok
 from tests.unit.cluster.test_collect import NS, PODS, seed, world  # noqa: F401  (world: fixture)
 from tests.unit.cluster.test_exec import SUCCESS, serve  # noqa: F401  (serve: fixture)
 
-HUGE = 5 * 1024 * 1024
+HUGE = 2 * 1024 * 1024         # twice the bundle's string bound
 REACH = CheckCall("reach.http-all-backends", "reach", {"service": "web", "port": 80, "workload": "web"})
 
 
@@ -29,7 +29,7 @@ def reach_plan():
 
 
 def huge_answer(pod: str, newline: bool = True) -> tuple[int, str, str]:
-    """A 200 OK whose body starts with the pod's name and goes on for 5 MiB."""
+    """A 200 OK whose body starts with the pod's name and goes on for 2 MiB."""
     return (0, pod + ("\n" if newline else "") + "x" * HUGE, "")
 
 
@@ -86,7 +86,7 @@ def test_a_cut_answer_keeps_its_first_line_so_the_verdict_is_the_one_of_the_whol
 
 
 def test_a_huge_first_line_that_starts_with_a_pod_name_is_not_that_pod(world):
-    """'web-8559b74f6d-4v956xxxx...' (5 MiB, one line) is no pod's name: cut or not,
+    """'web-8559b74f6d-4v956xxxx...' (2 MiB, one line) is no pod's name: cut or not,
     it must fail as a foreign answer, never pass because the cut kept a prefix."""
     plan, bundle = collect_reach(world, [huge_answer(p, newline=False) for p in PODS])
     [probe] = bundle["probes"].values()
