@@ -100,13 +100,13 @@ def exec_plugin_of(paths: list[Path], context: str) -> str | None:
     merges kubeconfig files (the first file naming a context or user wins)."""
     import shlex
 
-    documents = list(kubeconfig_documents(paths))
-    user = next((((entry.get("context") or {}) if isinstance(entry.get("context"), dict) else {})
-                 .get("user") for _, data in documents for entry in _named(data, "contexts")
-                 if entry["name"] == context), None)
-    entry = next((e for _, data in documents for e in _named(data, "users") if e["name"] == user), None)
-    plugin = ((entry or {}).get("user") or {}).get("exec") if isinstance((entry or {}).get("user"),
-                                                                         dict) else None
+    documents = [data for _, data in kubeconfig_documents(paths)]
+    user = next((entry.get("context", {}).get("user") for data in documents
+                 for entry in _named(data, "contexts")
+                 if entry["name"] == context and isinstance(entry.get("context"), dict)), None)
+    found = next((entry for data in documents for entry in _named(data, "users")
+                  if entry["name"] == user), {})
+    plugin = found.get("user", {}).get("exec") if isinstance(found.get("user"), dict) else None
     if not isinstance(plugin, dict) or not isinstance(plugin.get("command"), str):
         return None
     args = plugin.get("args") if isinstance(plugin.get("args"), list) else []
