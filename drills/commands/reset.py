@@ -34,6 +34,9 @@ def command(drill: str | None, all_drills: bool, context_flag: str | None, as_js
         deleted = reset(session, targets, progress=progress_of(spinner))
     for record in records:
         store.end(record.id)
+    if all_drills:   # the exams' tasks are gone: nothing is left for their deadline keepers to grade
+        from drills.keeper import stop_all
+        stop_all(store, context, "the deadline keeper was stopped by 'drills reset --all'")
     if as_json:
         from drills.ui import print_json
         print_json({"deleted": deleted, "ended": [r.id for r in records]})
