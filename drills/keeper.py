@@ -170,8 +170,9 @@ def _reason_to_leave(store, exam: dict | None, exam_id: int, token: str) -> str 
         return "the exam was ended"
     if exam["keeper_token"] != token:
         return "another keeper watches this exam"
-    drills = store.exam_drills(exam_id)
-    if not drills or all(d.ended_at for d in drills):
+    open_tasks = store.db.execute("SELECT COUNT(*) FROM drills WHERE exam_id = ? AND ended_at IS NULL",
+                                  (exam_id,)).fetchone()[0]
+    if not open_tasks:
         return "the exam was abandoned (its tasks were reset)"
     return None
 
@@ -221,8 +222,9 @@ def run(exam_id: int, token: str) -> int:
         if remaining <= 0:
             break
         if remaining < 30 and not warmed:   # load the grading code now, so grading starts on the dot
-            import drills.cluster.session  # noqa: F401
+            import kubernetes.client  # noqa: F401
             import drills.commands.exam  # noqa: F401
+            import drills.graders.judge  # noqa: F401
             warmed = True
         time.sleep(min(POLL_S, remaining))
     _say("deadline reached: grading")

@@ -108,17 +108,27 @@ def grade_once(store, exam: dict, context_flag: str | None, by: str, *, final: b
     assert by in GRADERS
     me = os.getpid()
     give_up = time.monotonic() + WAIT_FOR_GRADER_S
-    while True:
-        current = store.exam(exam["id"])
-        if current["ended_at"]:
-            return current, False
-        if (by == "keeper" or not _keeper_has_its_turn(current)) and \
-                store.claim_grading(exam["id"], me, keeper.process_alive, CLAIM_STALE_S):
-            break
-        if time.monotonic() > give_up:
-            raise GradingError("another drills process is grading the mock exam",
-                               "retry in a minute")
-        time.sleep(0.2)
+    waiting = None   # a spinner while another process grades (the terminal, not the keeper's log)
+    try:
+        while True:
+            current = store.exam(exam["id"])
+            if current["ended_at"]:
+                return current, False
+            if (by == "keeper" or not _keeper_has_its_turn(current)) and \
+                    store.claim_grading(exam["id"], me, keeper.process_alive, CLAIM_STALE_S):
+                break
+            if time.monotonic() > give_up:
+                raise GradingError("another drills process is grading the mock exam",
+                                   "retry in a minute")
+            if waiting is None and by != "keeper":
+                from drills.ui import err
+                waiting = err.status("the deadline keeper is grading the mock exam"
+                                     if keeper.watching(current) else "another drills command is grading the mock exam")
+                waiting.start()
+            time.sleep(0.2)
+    finally:
+        if waiting is not None:
+            waiting.stop()
     try:
         if by == "end":   # the learner ends the exam: nothing is left for the keeper to do
             keeper.stop(store, current, "the exam was ended with 'drills exam end'")
@@ -232,7 +242,7 @@ def show_exam(store, exam: dict, as_json: bool, console=None) -> int:
             for rec, w in zip(records, _weights(records))]
     closed = bool(exam["ended_at"])
     how = graded_how(exam, records, tasks)
-    total = exam["score"] if closed else (json.loads(exam["result"]) or {}).get("score", 0.0)
+    total = exam["score"] if closed else json.loads(exam["result"] or "{}").get("score", 0.0)
     if as_json:
         from drills.ui import print_json
         print_json({"score": total, "pass_mark": PASS_MARK, "passed": total >= PASS_MARK,
@@ -335,7 +345,7 @@ def close_expired_exams() -> None:
                 show_exam(store, after, as_json=False, console=err)
                 continue
             import json
-            line = (json.loads(after["result"]) or {}).get("trouble") or "some tasks are ERROR"
+            line = json.loads(after["result"] or "{}").get("trouble") or "some tasks are ERROR"
         click.echo(f"drills: warning: the mock exam on {inert(exam['context'])} ran out of time but could not "
                    f"be graded: {inert(line)} (the next drills command tries again; 'drills exam end' "
                    "grades it as it stands)", err=True)

@@ -114,3 +114,21 @@ def test_an_older_database_is_migrated_without_reporting_old_exams_again(tmp_pat
     store = Store()
     assert store.schema_version == len(MIGRATIONS)
     assert store.unreported_exams() == [] and not expired_exam_waiting()
+
+
+def test_another_process_closing_the_database_never_breaks_this_ones_connections(tmp_path, monkeypatch):
+    """The keeper holds the history database open for hours beside drills commands. Opening a
+    second Store in one process must not drop the first one's SQLite locks (closing any fd of a
+    file drops a process's POSIX locks on it), or the other process, closing last as it thinks,
+    deletes the WAL files under this one (disk I/O error)."""
+    import subprocess
+    import sys
+    monkeypatch.setenv("DRILLS_HOME", str(tmp_path))
+    first = Store()
+    first.add_exam(1, CONTEXT, 30, iso(utcnow()))
+    Store()                                         # a second one in this process
+    subprocess.run([sys.executable, "-c", "from drills.store import Store; s = Store(); s.exam(1); s.close()"],
+                   check=True, timeout=60)
+    assert (tmp_path / "drills.db-wal").exists()
+    assert first.exam(1)["context"] == CONTEXT
+    first.add_exam(2, CONTEXT, 30, iso(utcnow()))
