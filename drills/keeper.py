@@ -151,8 +151,10 @@ def stop_all(store, context: str, why: str) -> int:
 # --- the keeper process -------------------------------------------------------------------------
 
 def _say(text: str) -> None:
+    """One log line; cluster strings in it are escaped, as on a terminal (the log may be cat'ed)."""
     from drills.store import iso, utcnow
-    sys.stdout.write(f"{iso(utcnow())} {text}\n")
+    from drills.ui import inert
+    sys.stdout.write(f"{iso(utcnow())} {inert(text)}\n")
     sys.stdout.flush()
 
 

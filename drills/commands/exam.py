@@ -149,19 +149,19 @@ def _grade_pending(store, exam: dict, context_flag: str | None, by: str, final: 
     records = store.exam_drills(exam["id"])
     pending = [r for r in records if (tasks.get(str(r.id)) or {}).get("report", {}).get("status")
                not in DECIDED]
-    trouble, session, round_at = None, None, iso(utcnow())
+    trouble, cause, session, round_at = None, None, None, iso(utcnow())
     if pending:
         try:
             session = connect(context_flag)
         except (ClusterUnreachable, NoCluster) as exc:
-            trouble = exc.one_line()
+            trouble, cause = exc.one_line(), exc.message
     for record in pending:
         if trouble is None:
             plan = drill_plan(record)
             try:
                 bundle, report = grade_live(session, plan)
             except ClusterUnreachable as exc:
-                trouble = exc.one_line()
+                trouble, cause = exc.one_line(), exc.message
             except NoActiveDrill as exc:   # its namespace was deleted: the task is not done
                 tasks[str(record.id)] = _entry(_undecided(record, "FAIL", exc.message), None, by, round_at)
                 continue
@@ -170,7 +170,7 @@ def _grade_pending(store, exam: dict, context_flag: str | None, by: str, final: 
                 tasks[str(record.id)] = _entry(report.to_dict(), bundle.get("collected_at"), by, round_at)
                 continue
         tasks[str(record.id)] = _entry(_undecided(record, "ERROR", trouble), None, by, round_at)
-    result["trouble"] = trouble
+    result["trouble"] = cause    # what kept tasks undecided, for the keeper's note and the warning
     result["score"] = weighted_score([(w, tasks[str(r.id)]["report"]["score"])
                                       for r, w in zip(records, _weights(records))])
     if final or all(tasks[str(r.id)]["report"]["status"] in DECIDED for r in records):
@@ -208,8 +208,9 @@ def graded_how(exam: dict, records, tasks: dict) -> str | None:
     from drills.store import parse_iso
     deadline = deadline_of(exam)
     entries = [(n, tasks.get(str(r.id))) for n, r in enumerate(records, start=1)]
+    # an ERROR task scores nothing whenever it is graded: only decided tasks can credit late changes
     entries = [(n, e, (parse_iso(e.get("round_at") or e["graded_at"]) - deadline).total_seconds())
-               for n, e in entries if e]
+               for n, e in entries if e and e["report"]["status"] in DECIDED]
     if not entries or all(late < 0 for _, _, late in entries):
         return None
     at = _hhmm(deadline)
@@ -251,11 +252,12 @@ def show_exam(store, exam: dict, as_json: bool, console=None) -> int:
                         {**e["report"], "weight": w, "namespace": rec.namespace,
                          "graded_at": e["graded_at"], "graded_by": e["graded_by"]} for rec, e, w in rows]})
     else:
-        if how:
+        if how or not closed:
             console.print(assemble(("Time is up", "bold"), f" for the mock exam started "
                                    f"{exam['started_at'][:16].replace('T', ' ')} UTC ({exam['minutes']:g} "
                                    f"minutes): " + ("graded and closed." if closed else "graded, not closed.")),
                           soft_wrap=True)
+        if how:
             console.print(assemble(how[0].upper() + how[1:] + "."))
         _print_exam([(rec, e["report"], w) for rec, e, w in rows], total, _remaining(exam), console)
         if not closed:
