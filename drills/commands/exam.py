@@ -122,8 +122,8 @@ def grade_once(store, exam: dict, context_flag: str | None, by: str, *, final: b
                                    "retry in a minute")
             if waiting is None and by != "keeper":
                 from drills.ui import err
-                waiting = err.status("the deadline keeper is grading the mock exam"
-                                     if keeper.watching(current) else "another drills command is grading the mock exam")
+                who = "the deadline keeper" if keeper.watching(current) else "another drills command"
+                waiting = err.status(f"{who} is grading the mock exam")
                 waiting.start()
             time.sleep(0.2)
     finally:
@@ -261,8 +261,8 @@ def show_exam(store, exam: dict, as_json: bool, console=None) -> int:
             console.print(assemble(how[0].upper() + how[1:] + "."))
         _print_exam([(rec, e["report"], w) for rec, e, w in rows], total, _remaining(exam), console)
         if not closed:
-            console.print(assemble(f"Not closed yet: {sum(e['report']['status'] not in DECIDED for _, e, _ in rows)}"
-                                   " task(s) could not be decided (ERROR, not FAIL): the next drills command "
+            undecided = sum(e["report"]["status"] not in DECIDED for _, e, _ in rows)
+            console.print(assemble(f"Not closed yet: {undecided} task(s) could not be decided (ERROR, not FAIL): the next drills command "
                                    "or 'drills exam check' grades them again; 'drills exam end' closes the "
                                    "exam as it stands."))
     if closed:
@@ -280,8 +280,9 @@ def _print_exam(rows, total: float, remaining: float, console=None) -> None:
              for number, (rec, report, weight) in enumerate(rows, start=1)]
     print_rows(tasks, as_json=False, title="mock exam", heading=2, empty="No tasks.", wrap=("diagnosis",),
                columns=("task", "scenario", "weight", "result", "score", "diagnosis"),
-               cells=lambda t: (str(t["task"]), t["scenario"], f"{t['weight']}%", status_text(t["report"]["status"]),
-                                f"{t['report']['score']:g}%", _diagnosis(t["report"])),
+               cells=lambda t: (str(t["task"]), t["scenario"], f"{t['weight']}%",
+                                status_text(t["report"]["status"]), f"{t['report']['score']:g}%",
+                                _diagnosis(t["report"])),
                console=console)
     verdict = "[bold green]pass[/]" if total >= PASS_MARK else "[bold red]below the pass mark[/]"
     left = f"{duration(remaining)} left" if remaining > 0 else "time is up"

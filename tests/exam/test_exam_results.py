@@ -132,3 +132,16 @@ def test_another_process_closing_the_database_never_breaks_this_ones_connections
     assert (tmp_path / "drills.db-wal").exists()
     assert first.exam(1)["context"] == CONTEXT
     first.add_exam(2, CONTEXT, 30, iso(utcnow()))
+
+
+def test_the_keeper_runs_with_the_start_commands_kubeconfig_and_absolute_paths(tmp_path, monkeypatch):
+    from drills.keeper import keeper_env
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KUBECONFIG", "relative.kubeconfig")
+    monkeypatch.setenv("DRILLS_HOME", "home")
+    monkeypatch.setenv("DRILLS_SHELL", str(tmp_path / "shell"))
+    env = keeper_env(None)
+    assert env["KUBECONFIG"] == str(tmp_path / "relative.kubeconfig")
+    assert env["DRILLS_HOME"] == str(tmp_path / "home") and "DRILLS_SHELL" not in env
+    pinned = keeper_env(f"{tmp_path}/a.yaml{':'}{tmp_path}/b.yaml")
+    assert pinned["KUBECONFIG"] == f"{tmp_path}/a.yaml:{tmp_path}/b.yaml"
