@@ -149,27 +149,27 @@ def _grade_pending(store, exam: dict, context_flag: str | None, by: str, final: 
     records = store.exam_drills(exam["id"])
     pending = [r for r in records if (tasks.get(str(r.id)) or {}).get("report", {}).get("status")
                not in DECIDED]
-    trouble, cause, session, round_at = None, None, None, iso(utcnow())
+    trouble, cause, round_at = None, None, iso(utcnow())
     if pending:
         try:
             session = connect(context_flag)
         except (ClusterUnreachable, NoCluster) as exc:
             trouble, cause = exc.one_line(), exc.message
-    for record in pending:
-        if trouble is None:
-            plan = drill_plan(record)
-            try:
-                bundle, report = grade_live(session, plan)
-            except ClusterUnreachable as exc:
-                trouble, cause = exc.one_line(), exc.message
-            except NoActiveDrill as exc:   # its namespace was deleted: the task is not done
-                tasks[str(record.id)] = _entry(_undecided(record, "FAIL", exc.message), None, by, round_at)
-                continue
+    if trouble is None:
+        plans = [drill_plan(record) for record in pending]
+        for record, outcome in zip(pending, _collect_all(session, plans, context_flag)):
+            if isinstance(outcome, NoActiveDrill):   # its namespace was deleted: the task is not done
+                tasks[str(record.id)] = _entry(_undecided(record, "FAIL", outcome.message), None, by, round_at)
+            elif isinstance(outcome, ClusterUnreachable):
+                trouble, cause = outcome.one_line(), outcome.message
+                tasks[str(record.id)] = _entry(_undecided(record, "ERROR", trouble), None, by, round_at)
             else:
+                bundle, report = outcome
                 record_attempt(store, record, bundle, report)
                 tasks[str(record.id)] = _entry(report.to_dict(), bundle.get("collected_at"), by, round_at)
-                continue
-        tasks[str(record.id)] = _entry(_undecided(record, "ERROR", trouble), None, by, round_at)
+    else:
+        for record in pending:
+            tasks[str(record.id)] = _entry(_undecided(record, "ERROR", trouble), None, by, round_at)
     result["trouble"] = cause    # what kept tasks undecided, for the keeper's note and the warning
     result["score"] = weighted_score([(w, tasks[str(r.id)]["report"]["score"])
                                       for r, w in zip(records, _weights(records))])
@@ -178,6 +178,39 @@ def _grade_pending(store, exam: dict, context_flag: str | None, by: str, final: 
                        reported=by != "keeper")
     else:
         store.save_exam_result(exam["id"], result)
+
+
+GRADE_JOBS = 4    # tasks graded side by side, so the last is graded seconds, not a minute, after the first
+
+
+def _collect_all(session, plans, context_flag: str | None) -> list:
+    """(bundle, report) per plan, or the NoActiveDrill / ClusterUnreachable that stopped it, in
+    order. Up to GRADE_JOBS at once, each worker on a session of its own; anything else raises."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from drills.errors import ClusterUnreachable
+
+    def one(session, plan):
+        try:
+            return grade_live(session, plan)
+        except (NoActiveDrill, ClusterUnreachable) as exc:
+            return exc
+
+    if len(plans) <= 1:
+        return [one(session, plan) for plan in plans]
+    import threading
+    local = threading.local()
+
+    def in_worker(plan):
+        if not hasattr(local, "session"):
+            try:
+                local.session = connect(context_flag)
+            except ClusterUnreachable as exc:
+                return exc
+        return one(local.session, plan)
+
+    with ThreadPoolExecutor(max_workers=min(GRADE_JOBS, len(plans))) as pool:
+        return list(pool.map(in_worker, plans))
 
 
 # --- what the learner is shown --------------------------------------------------------------

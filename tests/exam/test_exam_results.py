@@ -145,3 +145,27 @@ def test_the_keeper_runs_with_the_start_commands_kubeconfig_and_absolute_paths(t
     assert env["DRILLS_HOME"] == str(tmp_path / "home") and "DRILLS_SHELL" not in env
     pinned = keeper_env(f"{tmp_path}/a.yaml{':'}{tmp_path}/b.yaml")
     assert pinned["KUBECONFIG"] == f"{tmp_path}/a.yaml:{tmp_path}/b.yaml"
+
+
+def test_the_tasks_of_an_exam_are_collected_side_by_side(monkeypatch):
+    """Graded one after another, the last of 17 tasks would be graded a minute after the first."""
+    import threading
+
+    import drills.commands.exam as exam_cmd
+    together = threading.Barrier(exam_cmd.GRADE_JOBS, timeout=10)
+    sessions = []
+
+    def grade_live(session, plan):
+        together.wait()            # breaks (and raises) unless GRADE_JOBS tasks are in flight at once
+        return {"collected_at": iso(utcnow())}, plan
+
+    def connect(context_flag):
+        sessions.append(context_flag)
+        return SimpleNamespace(context=context_flag)
+
+    monkeypatch.setattr(exam_cmd, "grade_live", grade_live)
+    monkeypatch.setattr(exam_cmd, "connect", connect)
+    plans = [f"plan-{n}" for n in range(exam_cmd.GRADE_JOBS * 2)]
+    outcomes = exam_cmd._collect_all(SimpleNamespace(context=CONTEXT), plans, CONTEXT)
+    assert [report for _, report in outcomes] == plans           # in task order
+    assert len(sessions) == exam_cmd.GRADE_JOBS                  # one session per worker
