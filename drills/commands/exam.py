@@ -199,6 +199,9 @@ def _collect_all(session, plans, context_flag: str | None) -> list:
     if len(plans) <= 1:
         return [one(session, plan) for plan in plans]
     import threading
+
+    from drills.graders.registry import load_all
+    load_all()    # register every check once, here, rather than in several workers at once
     local = threading.local()
 
     def in_worker(plan):
