@@ -27,6 +27,8 @@ from drills.store import Store, iso, parse_iso, utcnow
 from tests.classroom.fake_cluster import FakeCluster, RefusingPort, drill_namespace, recorded
 from tests.unit.cluster.apiserver import write_kubeconfig
 
+pytestmark = pytest.mark.real_keeper      # real detached keepers (tests/conftest.py stands in elsewhere)
+
 CONTEXT = "exam-learner"
 SM_BROKEN, SM_FIXED = "selector-mismatch/seed1-broken", "selector-mismatch/seed1-reference"
 WT_BROKEN, WT_FIXED = "wrong-targetport/seed1-broken", "wrong-targetport/seed1-reference"
