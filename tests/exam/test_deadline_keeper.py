@@ -252,6 +252,10 @@ def test_reset_all_stops_the_keeper(capsys, world, monkeypatch):
     row = exam_row(exam["id"])
     assert row["keeper_pid"] is None and "reset --all" in row["keeper_note"]
     assert attempts(exam["id"]) == []
+    # given up, not failed: closed without a score, so no later command grades it 0 %
+    assert row["ended_at"] and row["score"] is None
+    assert f"Mock exam {exam['id']} abandoned: closed without a score." in out
+    assert Store().exams() == [] and Store().open_exam(CONTEXT) is None
 
 
 def test_a_process_that_reused_the_pid_is_never_signalled(capsys, world, tmp_path):
