@@ -208,8 +208,7 @@ def test_the_script_keeps_exactly_the_limit_and_says_when_it_cut(tmp_path, size,
     assert run.get("truncated", False) is (size > P.OUTPUT_LIMIT)
 
 
-@pytest.mark.skipif(not __import__("shutil").which("busybox"),
-                    reason="busybox is not installed (apt-get install busybox); /bin/sh runs above")
+@pytest.mark.busybox      # opt-in (pytest -m busybox, needs busybox on the PATH); /bin/sh runs above
 @pytest.mark.parametrize("size", [5, P.OUTPUT_LIMIT, P.OUTPUT_LIMIT + 1])
 def test_the_script_does_the_same_in_busybox_sh(tmp_path, size):
     run = run_script(tmp_path, ["busybox", "sh"], size, busybox_tools=True)
