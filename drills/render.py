@@ -311,9 +311,19 @@ def _render(scenario: Scenario, seed: int, namespace: str | None, image: str, le
                         args=text(f"checks.{c.get('as', c['id'])}", c.get("with", {})),
                         weight=float(c.get("weight", 1)))
               for c in meta["checks"]]
+    def holds(field_name: str, expression: str | None) -> bool:
+        if expression is None:
+            return True
+        try:
+            return bool(evaluate_bounded(_compiled_expression(expression), context, MAX_TEXT_CHARS))
+        except Exception as exc:  # noqa: BLE001 - a pack's expression can raise anything; it is the pack's fault
+            raise _pack_error(where, f"field {field_name}: ", exc,
+                              "write a Jinja expression over the parameters, e.g. fault == 'key'") from exc
+
+    # a fix with `when:` exists only for the variants where its expression holds
     fixes = {name: Fix(name=name, outcome=f["outcome"], about=text(f"fixes.{name}.about", f.get("about", "")),
                        steps=text(f"fixes.{name}", f["steps"]), diagnosis=f.get("diagnosis"))
-             for name, f in (meta.get("fixes") or {}).items()}
+             for name, f in (meta.get("fixes") or {}).items() if holds(f"fixes.{name}.when", f.get("when"))}
     return Plan(
         scenario=scenario.id, title=meta["title"], seed=seed, namespace=namespace,
         extra_namespaces=extra, image=image, level=level, params=params,

@@ -30,7 +30,7 @@ from drills.render import Plan, render
 from tests.fixtures import recordings as R
 
 SENTINEL = "scenarios.fairness"
-OWED = "OWED.json"      # {scenario: why} scenarios whose recordings are owed (missing ones xfail)
+OWED = "OWED.json"      # {scenario or scenario/case: why}: recordings owed (missing ones xfail)
 EXPECTED = {"pass": PASS, "fail": FAIL}
 
 
@@ -123,10 +123,11 @@ class SeedNode(pytest.Collector):
             yield Broken.from_parent(self, name="render", why=str(exc))
             return
         cases = [R.BROKEN, *plan.fixes] + ([R.INFRA_ERROR] if self.first_seed else [])
-        owed = owed_at(self.recs.root).get(self.scenario.id)
+        owed_list = owed_at(self.recs.root)
         for case in cases:
             item = Fairness.from_parent(self, name=case, plan=plan, case=case, recs=self.recs)
             row = self.recs.index.get(item.row_key)
+            owed = owed_list.get(self.scenario.id) or owed_list.get(f"{self.scenario.id}/{case}")
             if case in plan.fixes and row and row.get("error") and not self.recs.has_bundle(item.row_key):
                 item.add_marker(pytest.mark.xfail(strict=True, reason=(
                     f"its recording failed: {row['error']} -- re-record: {item.command}")))

@@ -121,14 +121,15 @@ def sweep(api: Any, progress: Callable[[str], None]) -> None:
 
 # --- fixes ------------------------------------------------------------------------
 
-STEP_KINDS = ("kubectl", "apply", "wait", "rollout_started")
+STEP_KINDS = ("kubectl", "apply", "replace", "wait", "rollout_started")
 ROLLOUT_STARTED_TIMEOUT_S = 90.0
 REVISION = "deployment.kubernetes.io/revision"
 
 
 def apply_fix(session: Any, plan: Any, fix: Any) -> None:
     """Run a declared fix as a learner would: kubectl commands, manifests through
-    `kubectl apply -f -`, pauses, and waits for what the fix really produces."""
+    `kubectl apply -f -` or `kubectl replace -f -`, pauses, and waits for what the fix
+    really produces."""
     for number, step in enumerate(fix.steps, 1):
         where = f"scenario {plan.scenario}: fix {fix.name} step {number}"
         if len(step) != 1:
@@ -137,8 +138,8 @@ def apply_fix(session: Any, plan: Any, fix: Any) -> None:
         (verb, argument), = step.items()
         if verb == "kubectl":
             run_kubectl(session, plan.namespace, str(argument), where)
-        elif verb == "apply":
-            apply_yaml(session, plan, str(argument), where)
+        elif verb in ("apply", "replace"):
+            send_yaml(session, plan, verb, str(argument), where)
         elif verb == "wait":
             try:
                 time.sleep(float(argument))
@@ -258,18 +259,21 @@ def run_kubectl(session: Any, namespace: str, arguments: str, where: str,
     return done.stdout
 
 
-def apply_yaml(session: Any, plan: Any, text: str, where: str) -> None:
-    """`kubectl apply -f -` of the step's manifests, as a learner applies a file:
-    a client-side apply that merges maps into what is there (one call per namespace)."""
+def send_yaml(session: Any, plan: Any, verb: str, text: str, where: str) -> None:
+    """`kubectl apply -f -` or `kubectl replace -f -` of the step's manifests, one call per
+    namespace. apply is what a learner's `kubectl apply -f file` does to objects drills
+    created: a client-side apply with no last-applied record merges maps into what is
+    there, so a mistyped selector key stays. replace sends whole objects, as `kubectl
+    edit` leaves them; the API server carries the allocated clusterIP and nodePorts over."""
     try:
         docs = [d for d in yaml.safe_load_all(text) if d]
     except yaml.YAMLError as exc:
-        raise BadScenarioPack(f"{where}: apply holds invalid YAML ({exc})",
+        raise BadScenarioPack(f"{where}: {verb} holds invalid YAML ({exc})",
                               "fix the step in scenario.yaml") from None
     by_namespace: dict[str, list[dict]] = {}
     for doc in docs:
         if not isinstance(doc, dict):
-            raise BadScenarioPack(f"{where}: apply holds a {type(doc).__name__}, not an object",
+            raise BadScenarioPack(f"{where}: {verb} holds a {type(doc).__name__}, not an object",
                                   "fix the step in scenario.yaml")
         body, ns = O.placed(doc, plan.namespace)
         if ns not in plan.namespaces:
@@ -277,5 +281,5 @@ def apply_yaml(session: Any, plan: Any, text: str, where: str) -> None:
                                   f"not one of the drill's", "leave the namespace out")
         by_namespace.setdefault(ns, []).append(body)
     for ns, bodies in by_namespace.items():
-        run_kubectl(session, ns, "apply -f -", where,
+        run_kubectl(session, ns, f"{verb} -f -", where,
                     stdin=yaml.safe_dump_all(bodies, sort_keys=False))

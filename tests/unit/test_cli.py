@@ -28,7 +28,7 @@ def test_list_table_and_json(capsys):
 
 def test_show_never_prints_the_solution(capsys):
     code, out, _ = run(capsys, "show", "selector-mismatch")
-    assert code == 0 and "Hints: 3" in out
+    assert code == 0 and "Hints: 4" in out
     assert "patch svc" not in out
 
 

@@ -47,10 +47,32 @@ def test_a_branch_no_seed_draws_is_reported():
                                             "fault": {"choice": ["value", "key", "never"]}}}
     fake = SimpleNamespace(id="selector-mismatch", meta=meta, folder=scenario.folder)
 
-    def render(s, seed, level=None):
-        return lifecycle.prepare("selector-mismatch", seed, level)
+    from drills.render import render as real_render
+
+    def render(s, seed, level=None, overrides=None):
+        return real_render(scenario, seed, level=level, overrides=overrides)
     with pytest.raises(ValueError, match='fault="never"'):
         choose_seeds(fake, render=render, max_seed=20)
+
+
+def test_every_declared_fix_runs_even_one_only_some_variants_have():
+    runs = choose_seeds(catalog.get("selector-mismatch"))
+    ran = {name for seed, level in runs for name in lifecycle.prepare("selector-mismatch", seed, level).fixes}
+    assert ran == set(catalog.get("selector-mismatch").meta["fixes"])
+    assert "apply-keeps-mistyped-key" in ran and "apply-file" in ran
+
+
+def test_a_branch_counts_only_where_it_changes_the_drill():
+    """service-multi-fault draws `two_faults` at every level but uses it only at level double:
+    each of its branches must run at that level (and `bad_path` only with a NotReady fault)."""
+    meta = catalog.get("service-multi-fault").meta
+    plans = [lifecycle.prepare("service-multi-fault", seed, level)
+             for seed, level in choose_seeds(catalog.get("service-multi-fault"))]
+    at = {level: {p.params["faults"] for p in plans if p.level == level} for level in ("double", "triple")}
+    assert at["double"] == set(meta["parameters"]["two_faults"]["choice"])
+    assert at["triple"] == set(meta["parameters"]["three_faults"]["choice"])
+    assert {p.params["bad_path"] for p in plans if "notready" in p.params["faults"]} == \
+        set(meta["parameters"]["bad_path"]["choice"])
 
 
 # --- record mode's writer --------------------------------------------------------------

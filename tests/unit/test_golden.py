@@ -150,7 +150,7 @@ def test_start(capsys, monkeypatch, width, fake_cluster):
 
 @pytest.mark.parametrize("width", WIDTHS)
 def test_hint(capsys, monkeypatch, width, recorded_drill):
-    text = capture(capsys, monkeypatch, width, ["hint"], ["hint"], ["hint"])
+    text = capture(capsys, monkeypatch, width, ["hint"], ["hint"], ["hint"], ["hint"])
     assert "  kubectl -n drill-selector-mismatch-1 get pods --show-labels\n" in text
     assert_golden("hint", width, text)
 

@@ -63,6 +63,27 @@ def test_levels_override_params(tmp_path, monkeypatch):
     assert plan.namespace == "drill-my-drill-big-1" != render(catalog.get("my-drill"), 1).namespace
 
 
+def test_a_fix_with_when_exists_only_where_its_expression_holds(exemplar):
+    value, key = (render(exemplar, seed) for seed in (1, 3))
+    assert (value.params["fault"], key.params["fault"]) == ("value", "key")
+    assert "apply-file" in value.fixes and "apply-keeps-mistyped-key" not in value.fixes
+    assert "apply-keeps-mistyped-key" in key.fixes and "apply-file" not in key.fixes
+    assert "reference" in value.fixes and "reference" in key.fixes      # no `when`: always there
+
+
+@pytest.mark.parametrize("when, message", [
+    ("no_such_param == 1", "no_such_param"),
+    ("fault ==", "fixes.relabel-pods.when"),
+    ("().__class__.__base__.__subclasses__()", "fixes.relabel-pods.when"),
+])
+def test_a_broken_when_is_a_pack_error_naming_the_field(tmp_path, monkeypatch, when, message):
+    pack = make_pack(tmp_path, edit=lambda m: m["fixes"]["relabel-pods"].update(when=when))
+    monkeypatch.setenv("DRILLS_SCENARIO_PATH", str(pack))
+    with pytest.raises(BadScenarioPack, match=message.replace(".", r"\.")) as caught:
+        render(catalog.get("my-drill"), 1)
+    assert "\n" not in caught.value.one_line()
+
+
 def test_reflow_joins_prose_keeps_lists():
     text = "one line\ncontinues here\n\n- item a\n- item b\n  indented\nnext para"
     assert reflow(text) == "one line continues here\n\n- item a\n- item b\n  indented\nnext para"

@@ -176,6 +176,24 @@ def test_apply_steps_run_kubectl_apply_as_a_learner_would(fake, fake_kubectl, tm
     assert not [c for c in fake.calls if c[0] == "apply"]
 
 
+def test_replace_steps_send_whole_objects_with_kubectl_replace(fake, fake_kubectl, tmp_path):
+    """`replace:` is what kubectl edit leaves: the whole object, so a mistyped selector key goes."""
+    import yaml
+    fixed = service(selector={"app": "web"})
+    M.apply_fix(Session(fake), make_plan(MAIN), fix({"replace": yaml.safe_dump(fixed)}))
+    [(argv, _)] = fake_kubectl()
+    assert argv[4:] == ["-n", MAIN, "replace", "-f", "-"]
+    [sent] = [d for d in yaml.safe_load_all((tmp_path / "kubectl.log.stdin").read_text()) if d]
+    assert sent["spec"]["selector"] == {"app": "web"} and sent["metadata"]["namespace"] == MAIN
+    assert not [c for c in fake.calls if c[0] == "apply"]
+
+
+@pytest.mark.parametrize("verb", ["apply", "replace"])
+def test_a_manifest_step_that_is_not_an_object_names_its_verb(fake, verb):
+    with pytest.raises(BadScenarioPack, match=f"step 1: {verb} holds a list, not an object"):
+        M.apply_fix(Session(fake), make_plan(MAIN), fix({verb: "- a\n- b\n"}))
+
+
 def test_apply_steps_cannot_reach_outside_the_drill(fake):
     import yaml
     outside = {**service(), "metadata": {"name": "web", "namespace": "kube-system"}}

@@ -18,10 +18,13 @@ DRILLS = Path(sys.executable).with_name("drills")
 
 def open_drill(home: Path):
     plan = render(catalog.get("selector-mismatch"), 31)
-    assert len(plan.hints) == 3
+    assert len(plan.hints) == HINTS == 4
     store = Store(home / "drills.db")
     drill_id = store.add_drill(plan.identity(), "kind-drills", plan.target_minutes, iso(utcnow()))
     return store, drill_id
+
+
+HINTS = 4     # selector-mismatch's hints
 
 
 def test_thirty_concurrent_hint_processes_reveal_each_hint_once(tmp_path):
@@ -32,13 +35,13 @@ def test_thirty_concurrent_hint_processes_reveal_each_hint_once(tmp_path):
                               stderr=subprocess.PIPE, text=True) for _ in range(30)]
     outputs = [p.communicate(timeout=60) for p in procs]
     assert [p.returncode for p in procs] == [0] * 30, [e for _, e in outputs]
-    shown = [m for out, _ in outputs for m in re.findall(r"Hint (\d) of 3", out)]
-    assert sorted(shown) == ["1", "2", "3"]
+    shown = [m for out, _ in outputs for m in re.findall(rf"Hint (\d) of {HINTS}", out)]
+    assert sorted(shown) == [str(n) for n in range(1, HINTS + 1)]
     rest = [out for out, _ in outputs if "Hint " not in out]
-    assert len(rest) == 27 and all("All 3 hints are shown" in out for out in rest)
-    assert store.drill(drill_id).hints_shown == 3
+    assert len(rest) == 30 - HINTS and all(f"All {HINTS} hints are shown" in out for out in rest)
+    assert store.drill(drill_id).hints_shown == HINTS
     rows = store.db.execute("SELECT hint_index FROM help WHERE kind = 'hint' ORDER BY 1").fetchall()
-    assert [r[0] for r in rows] == [0, 1, 2]
+    assert [r[0] for r in rows] == list(range(HINTS))
 
 
 def test_concurrent_reveals_in_threads_hand_out_each_index_once(tmp_path):
