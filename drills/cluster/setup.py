@@ -166,6 +166,8 @@ def rollout_pending(ds: dict) -> str | None:
     status = ds.get("status") or {}
     desired = status.get("desiredNumberScheduled", 0)
     available, updated = status.get("numberAvailable", 0), status.get("updatedNumberScheduled", 0)
+    if ((ds.get("spec") or {}).get("updateStrategy") or {}).get("type") == "OnDelete":
+        updated = desired         # nothing replaces its pods until someone deletes them
     if (status.get("observedGeneration", 0) < (ds.get("metadata") or {}).get("generation", 0)
             or updated < desired or available < desired):
         return f"pods {available}/{desired} available" + (f", {updated} updated" if updated < desired else "")

@@ -206,3 +206,14 @@ def test_a_watch_that_ends_at_once_is_retried_at_a_pace(monkeypatch):
         pass
     assert time.monotonic() - started >= 1.0
     assert Refused.watches <= 4
+
+
+def test_an_on_delete_daemonset_counts_as_rolled_out_once_its_pods_are_available():
+    """OnDelete never replaces pods by itself: waiting for updated pods would never end."""
+    from drills.cluster.setup import rollout_pending
+    ds = {"metadata": {"generation": 2}, "spec": {"updateStrategy": {"type": "OnDelete"}},
+          "status": {"observedGeneration": 2, "desiredNumberScheduled": 2, "numberAvailable": 2,
+                     "updatedNumberScheduled": 0}}
+    assert rollout_pending(ds) is None
+    ds["spec"]["updateStrategy"]["type"] = "RollingUpdate"
+    assert rollout_pending(ds) == "pods 2/2 available, 0 updated"
