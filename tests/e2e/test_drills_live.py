@@ -22,6 +22,7 @@ from drills import lifecycle
 from drills.cluster.objects import PROBE_CONTAINER, PROBE_POD, is_drill_namespace
 from drills.errors import UnsafeTarget
 from drills.evidence import namespace_of
+from drills.graders.judge import broken_state_shown
 from tests.e2e.conftest import wait_until_gone
 from tests.e2e.record import BROKEN, INFRA_ERROR
 
@@ -122,8 +123,8 @@ def as_declared(report, fix) -> bool:
         return report.status == "PASS"
     if report.status != "FAIL" or any(r.status == "ERROR" for r in report.results):
         return False
-    diagnosis = report.diagnosis
-    return not fix.diagnosis or diagnosis.name == fix.diagnosis or diagnosis.check == fix.diagnosis
+    # by name, as the fairness plugin judges the recording (a check used twice has two names)
+    return not fix.diagnosis or (report.diagnosis is not None and report.diagnosis.name == fix.diagnosis)
 
 
 def first_valid_fix(plan):
@@ -190,6 +191,11 @@ def test_scenario_start_fix_and_reset(session, drills_started, recorder, scenari
         case.save(BROKEN, "fail", bundle=broken, report=report)
     assert report.status == "FAIL", f"the broken drill should FAIL:\n{explain(report)}"
     assert not [r for r in report.results if r.status == "ERROR"], explain(report)
+    # as the fairness plugin judges the broken recording: diagnosed by no check `broken:` says
+    # passes, and showing the fault as `broken:` declares
+    assert report.diagnosis.name not in plan.broken_pass, explain(report)
+    shown, why = broken_state_shown(plan, broken)
+    assert shown, f"the broken state does not show as `broken:` declares: {why}"
 
     if fix is not None:
         try:

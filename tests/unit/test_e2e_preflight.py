@@ -217,3 +217,16 @@ def test_an_on_delete_daemonset_counts_as_rolled_out_once_its_pods_are_available
     assert rollout_pending(ds) is None
     ds["spec"]["updateStrategy"]["type"] = "RollingUpdate"
     assert rollout_pending(ds) == "pods 2/2 available, 0 updated"
+
+
+def test_a_wrong_fix_is_as_declared_only_when_diagnosed_by_name_as_the_fairness_plugin_wants():
+    """A check used twice (reach.http-all-backends as reach.cluster-ip) must not pass the live
+    suite on its check id while its recording then fails the fairness plugin."""
+    from tests.e2e.test_drills_live import as_declared
+    fix = SimpleNamespace(outcome="fail", diagnosis="reach.http-all-backends")
+
+    def report(name, check):
+        return SimpleNamespace(status="FAIL", diagnosis=SimpleNamespace(name=name, check=check),
+                               results=[SimpleNamespace(name=name, status="FAIL")])
+    assert as_declared(report("reach.http-all-backends", "reach.http-all-backends"), fix)
+    assert not as_declared(report("reach.cluster-ip", "reach.http-all-backends"), fix)
