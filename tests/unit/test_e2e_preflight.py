@@ -230,3 +230,21 @@ def test_a_wrong_fix_is_as_declared_only_when_diagnosed_by_name_as_the_fairness_
                                results=[SimpleNamespace(name=name, status="FAIL")])
     assert as_declared(report("reach.http-all-backends", "reach.http-all-backends"), fix)
     assert not as_declared(report("reach.cluster-ip", "reach.http-all-backends"), fix)
+
+
+def test_drills_left_running_by_a_run_cut_short_stop_the_suite_once():
+    """The suite starts the same seeds every run: a drill an aborted run left behind would
+    fail each of its cases with 'already running' instead of one clear message."""
+    from drills.cluster import objects as O
+    from tests.e2e.conftest import preconditions
+    from tests.unit.cluster.fakes import Session, make_plan
+    from tests.unit.cluster.fakes_cluster_wide import cluster_fake
+
+    fake = cluster_fake()
+    for seed in (1, 3, 5, 7):
+        plan = make_plan(f"drill-selector-mismatch-{seed}")
+        fake.create("namespaces", O.namespace_body(plan, plan.namespace))
+    fake.delete("namespaces", "drill-selector-mismatch-7")       # terminating or gone: no obstacle
+    [problem] = preconditions(Session(fake))
+    assert "drills are running on it (drill-selector-mismatch-1, drill-selector-mismatch-3, " \
+           "drill-selector-mismatch-5)" in problem and "drills reset --all" in problem
