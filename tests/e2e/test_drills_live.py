@@ -147,6 +147,8 @@ class Case:
         if case == INFRA_ERROR and not self.recorder.wants_infra_error(self.plan.scenario, self.plan.seed,
                                                                        self.plan.level):
             return      # checked live all the same; the recordings keep one per scenario
+        if case == BROKEN:
+            declared = None     # as in tests/fixtures/recorded: no fix declares the broken state
         from drills.fingerprint import fix_digest
         from tests.e2e.record import index_row
         row = index_row(plan=self.plan, case=case, declared=declared, declared_diagnosis=diagnosis,
@@ -188,7 +190,7 @@ def test_scenario_start_fix_and_reset(session, drills_started, recorder, scenari
     assert started["namespace"] == plan.namespace
     broken, report = judge_now(session, plan)
     if records_drill:
-        case.save(BROKEN, "fail", bundle=broken, report=report)
+        case.save(BROKEN, None, bundle=broken, report=report)
     assert report.status == "FAIL", f"the broken drill should FAIL:\n{explain(report)}"
     assert not [r for r in report.results if r.status == "ERROR"], explain(report)
     # as the fairness plugin judges the broken recording: diagnosed by no check `broken:` says

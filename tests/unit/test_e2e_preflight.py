@@ -248,3 +248,16 @@ def test_drills_left_running_by_a_run_cut_short_stop_the_suite_once():
     [problem] = preconditions(Session(fake))
     assert "drills are running on it (drill-selector-mismatch-1, drill-selector-mismatch-3, " \
            "drill-selector-mismatch-5)" in problem and "drills reset --all" in problem
+
+
+def test_the_broken_row_declares_nothing_as_the_shipped_rows_do(tmp_path):
+    from tests.e2e.test_drills_live import Case
+    shipped = json.loads((RECORDED / "INDEX.json").read_text())
+    assert {r["declared"] for r in shipped.values() if r["case"] == R.BROKEN} == {None}
+    plan = lifecycle.prepare("selector-mismatch", 1)
+    case = Case(SimpleNamespace(version={"gitVersion": "v1.32.13"}), plan, R.Recorder(tmp_path))
+    case.save(R.BROKEN, "fail", bundle=_bundle(plan),
+              report=SimpleNamespace(status="FAIL", diagnosis=None, results=[]))
+    row = R.Recorder(tmp_path).index()["selector-mismatch/seed1-broken"]
+    assert row["declared"] is None and row["judged"] == "FAIL"
+    assert set(row) == set(shipped["selector-mismatch/seed1-broken"])
