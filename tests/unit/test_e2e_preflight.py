@@ -42,18 +42,23 @@ def _drills_calls():
         tree = ast.parse(path.read_text())
         modules = _modules_named(tree)
         for node in ast.walk(tree):
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id in modules):
+            if not isinstance(node, ast.Call):
+                continue
+            if isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name) \
+                    and node.func.value.id in modules:            # module.function(...)
+                where, attr = modules[node.func.value.id], node.func.attr
+            elif isinstance(node.func, ast.Name) and node.func.id in modules:
+                where, _, attr = modules[node.func.id].rpartition(".")   # function(...)
+            else:
                 continue
             try:
-                module = importlib.import_module(modules[node.func.value.id])
+                module = importlib.import_module(where)
             except ImportError:
                 continue        # a function imported by name, not a module
-            target = getattr(module, node.func.attr, None)
-            if callable(target) and not any(isinstance(a, ast.Starred) for a in node.args) \
+            target = getattr(module, attr, None)
+            if inspect.isfunction(target) and not any(isinstance(a, ast.Starred) for a in node.args) \
                     and all(k.arg for k in node.keywords):
-                yield f"{path.name}:{node.lineno} {modules[node.func.value.id]}.{node.func.attr}", \
-                    target, node
+                yield f"{path.name}:{node.lineno} {where}.{attr}", target, node
 
 
 def test_every_call_of_the_live_suite_into_drills_binds():
@@ -61,6 +66,7 @@ def test_every_call_of_the_live_suite_into_drills_binds():
     keyword-only `verify` it requires: a TypeError on the cluster, before any check."""
     calls = list(_drills_calls())
     assert any("cluster.apply_fix" in where for where, _, _ in calls)
+    assert any("manage.kubectl_argv" in where for where, _, _ in calls)
     unbound = []
     for where, target, node in calls:
         try:
