@@ -17,14 +17,14 @@ BILLION_LAUGHS = "\n".join(
 
 def _fails_fast(pack, monkeypatch, where: str, *, limit: float = 2.0, level=None):
     monkeypatch.setenv("DRILLS_SCENARIO_PATH", str(pack))
-    started = time.monotonic()
+    started = time.process_time()      # CPU, not wall: the load of other xdist workers is not the budget's
     with pytest.raises(BadScenarioPack) as info:
         render(catalog.get("evil"), 1, level=level)
-    elapsed = time.monotonic() - started
+    elapsed = time.process_time() - started
     message = info.value.one_line()
     assert info.value.exit_code == ExitCode.BAD_SCENARIO_PACK
     assert where in message and "\n" not in message and len(message) < 600, message
-    assert elapsed < limit, f"took {elapsed:.1f} s"
+    assert elapsed < limit, f"used {elapsed:.1f} s of CPU"
     return message
 
 
