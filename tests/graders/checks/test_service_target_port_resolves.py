@@ -59,7 +59,9 @@ def test_without_pods_the_pod_template_decides():
 def test_a_wrong_number_names_the_ports_a_single_pod_declares():
     # hand-made from the recording: scaled down to one pod
     b = recorded("wrong-targetport", "broken", seed=3)
-    for pod in pods_of(b, "billing")[1:]:
+    app = b["drill"]["params"]["app"]
+    assert len(pods_of(b, app)) == 2
+    for pod in pods_of(b, app)[1:]:
         b["objects"]["pods"].remove(pod)
     expect_on(NAME, b, FAIL, "but the pods listen on {container_port}",
               "declared container ports: {port_name}={container_port}/TCP")
