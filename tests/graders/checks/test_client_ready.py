@@ -57,7 +57,7 @@ def test_the_latest_unhealthy_event_of_that_pod_names_why():
 def test_the_demanded_count_is_the_live_replicas_else_one():
     b = recorded("dns-cross-namespace", "reference")
     spec = named(b, "deployments", "reporter")["spec"]
-    spec.pop("replicas")
+    spec.pop("replicas")   # hand-made: a spec without the API's default
     expect_on(NAME, b, "PASS", "1 pod Ready")
     spec["replicas"] = 2   # hand-made: scaled up, the second pod not there yet
     expect_on(NAME, b, FAIL, "2 pods Ready, its readiness probe fetching $TARGET", "1 of 2 Ready")

@@ -56,7 +56,7 @@ def test_a_workload_the_plan_does_not_deploy_cannot_decide():
 
 
 def test_changed_template_labels_and_port_names_are_changes():
-    b = recorded("selector-mismatch", "reference")
+    b = recorded("selector-mismatch", "reference")   # hand-made edits of the live Deployment below
     deployment = named(b, "deployments", "billing")
     deployment["spec"]["template"]["metadata"]["labels"]["tier"] = "web"
     expect_on(NAME, b, FAIL, "changed labels", "'tier': 'web'", keep="labels")

@@ -117,7 +117,7 @@ def test_a_workload_without_replicas_anywhere_wants_one_pod():
 
 def test_a_workload_the_plan_does_not_deploy_wants_its_live_replicas():
     b = recorded("kube-proxy-node", "scale-deployment")       # live 4, planned 2
-    ev = Evidence(b, planned=[])
+    ev = Evidence(b, planned=[])   # hand-made: a plan that leaves the Deployment out
     wl = C.require_workload(ev, "billing", "Deployment", "s", "e")
     assert C.expected_replicas(ev, wl, None) == 4
 
@@ -134,7 +134,7 @@ def test_a_daemonset_without_a_scheduled_count_wants_no_pod():
 
 def test_a_pod_belongs_to_a_statefulset_by_kind_and_name_both():
     b = recorded("selector-mismatch", "reference")
-    pod = pods_of(b, "billing")[0]
+    pod = pods_of(b, "billing")[0]   # hand-made owner references below
     wl = C.Workload("StatefulSet", "billing", {}, {}, {})
     for refs, owned in [([{"kind": "StatefulSet", "name": "billing"}], True),
                         ([{"kind": "StatefulSet", "name": "other"}], False),
