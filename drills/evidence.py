@@ -17,9 +17,12 @@ It is the contract between collecting (drills.cluster) and judging
                   "error": null | "why the probe could not run (infrastructure)",
                   "unresolved": null | "why no target could be formed from the
                                          learner's objects (e.g. no ClusterIP)",
+                  "truncated"?: true when some attempt's output was cut,
                   "attempts": [{"command", "exit_code", "stdout", "stderr",
                                 "seconds", "outcome", "answered_by", "detail",
-                                "node"?, "names"?, "addresses"?, "cnames"?}]}},
+                                "node"?, "names"?, "addresses"?, "cnames"?,
+                                "truncated"?}]}},   # stdout/stderr at most
+                                                    # drills.probes.OUTPUT_LIMIT
       "errors": [{"source": "pods", "message": "..."}]   # what could not be read
     }
 

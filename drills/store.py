@@ -99,6 +99,19 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX class_results_run ON class_results(run_id, position);
     """,
+    # 6: an exam is graded as it stands at its deadline, exactly once: the deadline keeper
+    #    (a detached process) watching its clock, who holds the right to grade it now, each
+    #    task's verdict with when and by whom it was graded, and whether the learner saw it
+    """
+    ALTER TABLE exams ADD COLUMN keeper_pid INTEGER;
+    ALTER TABLE exams ADD COLUMN keeper_token TEXT;
+    ALTER TABLE exams ADD COLUMN keeper_note TEXT;
+    ALTER TABLE exams ADD COLUMN grader_pid INTEGER;
+    ALTER TABLE exams ADD COLUMN grader_since TEXT;
+    ALTER TABLE exams ADD COLUMN result TEXT;
+    ALTER TABLE exams ADD COLUMN reported_at TEXT;
+    UPDATE exams SET reported_at = ended_at WHERE ended_at IS NOT NULL;
+    """,
 ]
 
 
@@ -112,6 +125,22 @@ def iso(moment: datetime) -> str:
 
 def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _private_database(path: Path) -> None:
+    """The database file made 0600 without opening it once it exists: closing any descriptor of
+    a file drops every POSIX lock this process holds on it, SQLite's included, and another
+    process (the deadline keeper) closing its connection would then delete the WAL files from
+    under this process's open connections."""
+    import os
+    import stat
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        private_file(path)
+        return
+    if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) != 0o600:
+        os.chmod(path, 0o600)
 
 
 @dataclass(frozen=True)
@@ -149,7 +178,7 @@ class Store:
         self.path = path or home() / DB_NAME
         try:
             private_folder(self.path.parent)
-            private_file(self.path)     # SQLite gives its -wal and -shm files the same mode
+            _private_database(self.path)   # SQLite gives its -wal and -shm files the same mode
             self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA busy_timeout = 10000")
@@ -262,10 +291,79 @@ class Store:
         rows = self.db.execute("SELECT * FROM drills WHERE exam_id = ? ORDER BY id", (exam_id,))
         return [self._record(r) for r in rows]
 
-    def end_exam(self, exam_id: int, score: float, ended_at: str) -> None:
+    def end_exam(self, exam_id: int, score: float, ended_at: str, *,
+                 result: dict[str, Any] | None = None, reported: bool = True) -> bool:
+        """Close the exam with its score (and per-task `result`); False when it was closed already.
+        `reported=False`: nobody has shown the learner the score yet (the deadline keeper)."""
         with self._tx() as db:
-            db.execute("UPDATE exams SET ended_at = ?, score = ? WHERE id = ? AND ended_at IS NULL",
-                       (ended_at, score, exam_id))
+            cur = db.execute("UPDATE exams SET ended_at = ?, score = ?, result = COALESCE(?, result), "
+                             "reported_at = ? WHERE id = ? AND ended_at IS NULL",
+                             (ended_at, score, json.dumps(result, sort_keys=True) if result else None,
+                              ended_at if reported else None, exam_id))
+            return cur.rowcount == 1
+
+    def exam(self, exam_id: int) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM exams WHERE id = ?", (exam_id,)).fetchone()
+        return dict(row) if row else None
+
+    def last_exam(self, context: str) -> dict[str, Any] | None:
+        row = self.db.execute("SELECT * FROM exams WHERE context = ? ORDER BY id DESC LIMIT 1",
+                              (context,)).fetchone()
+        return dict(row) if row else None
+
+    def unreported_exams(self, context: str | None = None) -> list[dict[str, Any]]:
+        """Exams closed (by the deadline keeper) whose score the learner has not been shown."""
+        sql = "SELECT * FROM exams WHERE ended_at IS NOT NULL AND reported_at IS NULL"
+        args: tuple = ()
+        if context:
+            sql, args = sql + " AND context = ?", (context,)
+        return [dict(r) for r in self.db.execute(sql + " ORDER BY id", args)]
+
+    def mark_reported(self, exam_id: int) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE exams SET reported_at = ? WHERE id = ? AND reported_at IS NULL",
+                       (iso(utcnow()), exam_id))
+
+    def save_exam_result(self, exam_id: int, result: dict[str, Any]) -> None:
+        """Per-task verdicts of an exam not yet closed (some tasks could not be decided)."""
+        with self._tx() as db:
+            db.execute("UPDATE exams SET result = ? WHERE id = ? AND ended_at IS NULL",
+                       (json.dumps(result, sort_keys=True), exam_id))
+
+    def set_keeper(self, exam_id: int, token: str | None, pid: int | None = None,
+                   note: str | None = None) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE exams SET keeper_token = ?, keeper_pid = ?, keeper_note = ? WHERE id = ?",
+                       (token, pid, note, exam_id))
+
+    def keeper_left(self, exam_id: int, token: str, note: str | None = None) -> None:
+        """The keeper `token` is gone (it finished, gave up or was stopped); `note` says why it
+        could not grade, when it could not."""
+        with self._tx() as db:
+            db.execute("UPDATE exams SET keeper_pid = NULL, keeper_note = COALESCE(?, keeper_note) "
+                       "WHERE id = ? AND keeper_token = ?", (note, exam_id, token))
+
+    def claim_grading(self, exam_id: int, pid: int, alive, stale_after_s: float) -> bool:
+        """Take the right to grade the exam and close it: True for exactly one claimant at a time.
+        A claim whose process is gone (`alive(pid)` false) or older than `stale_after_s` is void."""
+        now = utcnow()
+        with self._tx() as db:
+            row = db.execute("SELECT ended_at, grader_pid, grader_since FROM exams WHERE id = ?",
+                             (exam_id,)).fetchone()
+            if row is None or row["ended_at"]:
+                return False
+            holder = row["grader_pid"]
+            if holder is not None and holder != pid and alive(holder) and row["grader_since"] \
+                    and (now - parse_iso(row["grader_since"])).total_seconds() < stale_after_s:
+                return False
+            db.execute("UPDATE exams SET grader_pid = ?, grader_since = ? WHERE id = ?",
+                       (pid, iso(now), exam_id))
+            return True
+
+    def release_grading(self, exam_id: int, pid: int) -> None:
+        with self._tx() as db:
+            db.execute("UPDATE exams SET grader_pid = NULL, grader_since = NULL "
+                       "WHERE id = ? AND grader_pid = ?", (exam_id, pid))
 
     # --- attempts and help -----------------------------------------------------
     def add_attempt(self, drill_id: int, at: str, report: dict[str, Any]) -> None:

@@ -16,6 +16,21 @@ def isolated_home(tmp_path_factory, monkeypatch, request):
     return home
 
 
+@pytest.fixture(autouse=True)
+def no_stray_deadline_keepers(monkeypatch, request):
+    """`exam start` spawns a detached keeper that grades the exam's cluster at its deadline. In
+    tests the cluster is an in-process fake the keeper cannot see, and a developer's real
+    kind-drills context must never be graded by a test's exam: only tests marked real_keeper
+    (tests/exam) and the e2e suite start real ones."""
+    if request.node.get_closest_marker("real_keeper") or request.node.get_closest_marker("cluster"):
+        return
+    import drills.keeper
+
+    def refuse(store, exam_id, kubeconfig):
+        raise OSError("deadline keepers are not started by this test")
+    monkeypatch.setattr(drills.keeper, "spawn", refuse)
+
+
 # Fairness of every scenario from its recordings (collected through tests/scenarios/scenarios.fairness).
 from tests.recorded_fairness import pytest_addoption as fairness_options  # noqa: E402
 from tests.recorded_fairness import pytest_collect_file  # noqa: E402,F401

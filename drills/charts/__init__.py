@@ -23,7 +23,51 @@ from drills.errors import UsageError
 from drills.progress import CALENDAR_WEEKS, PASS_MARK, Progress, ScenarioSeries
 
 GREEN, RED, GREY, BLUE = "#2e7d32", "#c62828", "#9e9e9e", "#1565c0"
-INSTALL_HINT = "pip install 'drills[charts]'"
+PACKAGE_DIR = Path(__file__).resolve().parent.parent       # .../drills
+
+
+def install_hint(package_dir: Path = PACKAGE_DIR) -> str:
+    """The command that adds the charts extra to the drills that is running. From
+    a clone (how the README installs, editable or not) that is '.[charts]' in the
+    clone; 'drills[charts]' only for a drills from a package index. The pip is the
+    running Python's, so the extra lands where drills is."""
+    import shlex
+    import sys
+
+    pip = f"{shlex.quote(sys.executable)} -m pip"
+    source = installed_from(package_dir)
+    if source is None:
+        return f"{pip} install 'drills[charts]'"
+    folder, editable = source
+    return f"cd {shlex.quote(str(folder))} && {pip} install {'-e ' if editable else ''}'.[charts]'"
+
+
+def installed_from(package_dir: Path) -> tuple[Path, bool] | None:
+    """(the source folder, editable) when drills runs from a source checkout or was
+    installed from a local folder (pip records that in direct_url.json, PEP 610)."""
+    from importlib import metadata
+    from urllib.parse import unquote, urlsplit
+
+    if _names_drills(package_dir.parent / "pyproject.toml"):
+        return package_dir.parent, True
+    try:
+        info = json.loads(metadata.distribution("drills").read_text("direct_url.json") or "null")
+    except (metadata.PackageNotFoundError, OSError, ValueError):
+        return None
+    if not isinstance(info, dict) or not isinstance(info.get("dir_info"), dict):
+        return None                    # from an index or an archive, not from a folder
+    url = urlsplit(str(info.get("url", "")))
+    if url.scheme != "file":
+        return None
+    return Path(unquote(url.path)), bool(info["dir_info"].get("editable"))
+
+
+def _names_drills(pyproject: Path) -> bool:
+    import tomllib
+    try:
+        return tomllib.loads(pyproject.read_text(encoding="utf-8")).get("project", {}).get("name") == "drills"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 @dataclass
@@ -40,7 +84,8 @@ def _matplotlib():
     try:
         import matplotlib
     except ImportError:
-        raise UsageError("charts need matplotlib, which is not installed", INSTALL_HINT) from None
+        raise UsageError("charts need matplotlib, which is not installed",
+                         f"install the charts extra: {install_hint()}") from None
     from matplotlib.figure import Figure
     return matplotlib, Figure
 

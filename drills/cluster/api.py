@@ -18,6 +18,7 @@ from urllib.parse import quote, urlencode
 from drills.errors import BadScenarioPack, ClusterUnreachable
 
 DEFAULT_TIMEOUT_S = 10.0
+EXEC_MAX_BYTES = 8 * 1024 * 1024     # what exec reads at most unless told otherwise
 FIELD_MANAGER = "drills"
 PATCH_TYPES = {"merge": "application/merge-patch+json", "json": "application/json-patch+json"}
 
@@ -307,9 +308,11 @@ class KubeApi:
         return bool(status.get("allowed")), status.get("reason") or ""
 
     def exec(self, namespace: str, pod: str, argv: list[str], *, container: str | None = None,
-             timeout: float = 20.0) -> tuple[int, str, str]:
+             timeout: float = 20.0, max_bytes: int = EXEC_MAX_BYTES) -> tuple[int, str, str]:
         """Run argv in a pod; (exit code, stdout, stderr). Raises ExecFailed when
-        the command could not be run or did not finish within timeout."""
+        the command could not be run, did not finish within timeout, or printed
+        more than max_bytes (stdout and stderr together; reading stops there, so
+        a pod that floods the stream cannot fill drills' memory)."""
         from kubernetes.stream import ws_client
 
         query = [("command", arg) for arg in argv]
@@ -330,16 +333,10 @@ class KubeApi:
                 why += f" (check RBAC for pods/exec in context {self.context})"
             raise ExecFailed(why) from None
         try:
-            client.run_forever(timeout=timeout)
-            if client.is_open():
-                raise ExecFailed(f"the probe command did not finish within {timeout:g} s")
-            stdout = client.read_channel(ws_client.STDOUT_CHANNEL)
-            stderr = client.read_channel(ws_client.STDERR_CHANNEL)
-            try:
-                rc = client.returncode
-            except (KeyError, IndexError, TypeError, ValueError) as exc:
-                raise ExecFailed(f"exec ended without an exit status ({exc})") from None
-            return int(rc if rc is not None else -1), stdout, stderr
+            channels = _read_channels(client.sock, timeout, max_bytes)
+            stdout, stderr, status = (channels[c].decode("utf-8", "replace") for c in (
+                ws_client.STDOUT_CHANNEL, ws_client.STDERR_CHANNEL, ws_client.ERROR_CHANNEL))
+            return _exit_code(status), stdout, stderr
         except ExecFailed:
             raise
         except Exception as exc:  # connection lost mid-stream
@@ -349,6 +346,57 @@ class KubeApi:
                 client.close(timeout=0)     # no waiting for a close handshake that may never come
             except Exception:
                 pass
+
+
+
+def _read_channels(sock: Any, timeout: float, max_bytes: int) -> dict[int, bytes]:
+    """The exec stream's frames by channel (1 stdout, 2 stderr, 3 status) until the
+    server closes it, within timeout and max_bytes (the websocket client's own
+    reader keeps everything it is sent)."""
+    import time
+
+    from websocket import ABNF, WebSocketConnectionClosedException, WebSocketTimeoutException
+
+    chunks: dict[int, list[bytes]] = {1: [], 2: [], 3: []}
+    size = 0
+    deadline = time.monotonic() + timeout
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise ExecFailed(f"the probe command did not finish within {timeout:g} s")
+        sock.settimeout(left)
+        try:
+            opcode, frame = sock.recv_data_frame(True)
+        except (WebSocketTimeoutException, TimeoutError):
+            raise ExecFailed(f"the probe command did not finish within {timeout:g} s") from None
+        except WebSocketConnectionClosedException:
+            break
+        if opcode == ABNF.OPCODE_CLOSE:
+            break
+        data = frame.data if isinstance(frame.data, bytes) else str(frame.data).encode()
+        if opcode not in (ABNF.OPCODE_BINARY, ABNF.OPCODE_TEXT) or not data:
+            continue
+        channel, payload = data[0], data[1:]
+        if channel not in chunks:       # stdin echo, resize, v5 close-channel
+            continue
+        size += len(payload)
+        if size > max_bytes:
+            raise ExecFailed(f"the command printed more than {max_bytes // 1024} KiB, more than "
+                             "drills' probe script can print; drills stopped reading")
+        chunks[channel].append(payload)
+    return {channel: b"".join(parts) for channel, parts in chunks.items()}
+
+
+def _exit_code(status: str) -> int:
+    """The exit code in the exec's final Status (channel 3), as kubectl reads it."""
+    try:
+        data = json.loads(status)
+        if data.get("status") == "Success":
+            return 0
+        return int(data["details"]["causes"][0]["message"])
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+        raise ExecFailed(f"exec ended without an exit status ({type(exc).__name__}: "
+                         f"{str(exc)[:80]})") from None
 
 
 class ExecFailed(Exception):

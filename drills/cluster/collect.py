@@ -53,6 +53,7 @@ def collect_evidence(session: Any, plan: Any, probes: list[P.ProbeSpec], *,
             for spec in short:
                 if not again[spec.key].get("error"):
                     results[spec.key]["attempts"] += again[spec.key]["attempts"]
+                    results[spec.key]["truncated"] |= again[spec.key]["truncated"]
     version = session.version
     if version is None:
         try:
@@ -202,7 +203,7 @@ class ProbeRunner:
         for spec in specs:
             ns = probe_namespace(spec, self.plan)
             result = {"kind": spec.kind, "target": spec.target, "namespace": ns,
-                      "error": None, "unresolved": None, "attempts": []}
+                      "error": None, "unresolved": None, "truncated": False, "attempts": []}
             results[spec.key] = result
             if ns not in self.plan.namespaces:
                 result["error"] = (f"probe namespace {spec.namespace} is not one of the drill's "
@@ -241,13 +242,16 @@ class ProbeRunner:
                     result["error"] = result["error"] or f"the probe printed nothing for {meta['command']}"
                     continue
                 for run in runs:
+                    cut = bool(run.get("truncated"))
                     if meta["dns"]:
                         attempt = P.dns_attempt(meta["command"], run["exit_code"], run["text"],
-                                                run["seconds"])
+                                                run["seconds"], truncated=cut)
                     else:
                         attempt = P.attempt_from_merged(meta["command"], run["exit_code"],
-                                                        run["text"], run["seconds"], meta.get("node"))
+                                                        run["text"], run["seconds"], meta.get("node"),
+                                                        truncated=cut)
                     result["attempts"].append(attempt)
+                    result["truncated"] = result["truncated"] or cut
         return results
 
     # what to run for one spec
@@ -315,7 +319,8 @@ class ProbeRunner:
         try:
             rc, stdout, stderr = self.api.exec(ns, PROBE_POD, ["sh", "-c", script],
                                                container=PROBE_CONTAINER,
-                                               timeout=exec_timeout(items))
+                                               timeout=exec_timeout(items),
+                                               max_bytes=exec_output_bound(items))
         except ExecFailed as exc:
             return f"the probe could not run in pod {ns}/{PROBE_POD}: {exc}"
         except (ApiError, DrillsError) as exc:
@@ -367,6 +372,13 @@ def exec_timeout(items: list[P.BatchItem]) -> float:
         per_try = DNS_TRY_BOUND_S if item.command.startswith("nslookup") else P.WGET_TIMEOUT_S + 1.0
         return item.tries * per_try
     return min(60.0, max((bound(i) for i in items), default=0.0) + 5.0)
+
+
+def exec_output_bound(items: list[P.BatchItem]) -> int:
+    """The most a batch can print when its script cuts every attempt at
+    P.OUTPUT_LIMIT (plus marker lines); more means the probe pod does not run
+    drills' script, and the exec is cut off."""
+    return sum(max(1, i.tries) * (P.OUTPUT_LIMIT + 256) for i in items) + 64 * 1024
 
 
 def _ip(value: Any, what: str) -> str:

@@ -59,8 +59,61 @@ def doctor(context: str, explicit: bool) -> list[dict[str, Any]]:
         try:
             results.append(step(state))
         except Exception as exc:  # a doctor reports; it does not crash
-            results.append(item(name, False, f"could not be checked ({type(exc).__name__}: {exc})"))
+            results.append(unchecked(name, state, exc))
     return results
+
+
+# What each item looks at, for the line that says it could not be looked at.
+SUBJECTS = {
+    "docker": "Docker Engine (kind runs the nodes in it)",
+    "kind": "the kind binary",
+    "kubectl": "kubectl on PATH",
+    "context": "the context in the kubeconfig",
+    "api": "the API server",
+    "rbac": "what drills may do (RBAC)",
+    "image": "the drill image on the nodes",
+    "kube-proxy": "the kube-proxy DaemonSet in kube-system",
+}
+
+
+def unchecked(name: str, state: dict, exc: Exception) -> dict[str, Any]:
+    """An item whose check broke: what could not be checked, why, and the fix."""
+    why, fix = why_unchecked(exc, state["context"])
+    return item(name, False, f"{SUBJECTS.get(name, name)}: could not be checked; {why}", fix)
+
+
+def why_unchecked(exc: Exception, context: str) -> tuple[str, str]:
+    """(why, fix) in words: never a Python class name."""
+    from drills.cluster.api import ApiError
+    from drills.cluster.kind import DOCKER_FIX, docker_cause
+    from drills.errors import DrillsError
+    from drills.untrusted import one_line
+
+    if isinstance(exc, DrillsError):
+        return exc.message, exc.hint or f"retry: drills doctor --context {context}"
+    if isinstance(exc, ApiError):
+        doing = exc.doing or "a request"
+        answer = one_line(f"{exc.status} {exc.reason}: {exc.message}", 300)
+        if exc.status in (401, 403):
+            return (f"the API refused {doing} ({answer})",
+                    f"ask for that permission in context {context} "
+                    f"(see: kubectl --context {context} auth can-i --list)")
+        return (f"the API failed {doing} ({answer})",
+                f"retry; if it persists check the API server: kubectl --context {context} cluster-info")
+    if type(exc).__module__.split(".")[0] == "docker":
+        return f"Docker failed ({one_line(str(exc).strip() or docker_cause(exc), 300)})", DOCKER_FIX
+    if isinstance(exc, subprocess.TimeoutExpired):
+        return f"{exc.cmd if isinstance(exc.cmd, str) else ' '.join(map(str, exc.cmd))} did not " \
+               f"answer within {exc.timeout:g} s", "retry; if it persists, check that tool by hand"
+    if isinstance(exc, OSError):
+        return one_line(exc.strerror or str(exc) or "an operating system error", 300), \
+            "check the file or tool named, then retry"
+    if isinstance(exc, ValueError):
+        return f"an answer could not be read ({one_line(str(exc), 200) or 'malformed'})", \
+            f"retry; if it persists, run drills doctor --context {context} with DRILLS_DEBUG=1"
+    message = one_line(str(exc), 300) or "no message"
+    return (f"drills failed unexpectedly ({message})",
+            f"retry with DRILLS_DEBUG=1 for the details, and report it if it persists")
 
 
 def check_docker(state: dict) -> dict:

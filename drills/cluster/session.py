@@ -57,8 +57,8 @@ def kubeconfig_paths() -> list[Path]:
     return paths or [Path("~/.kube/config").expanduser()]
 
 
-def kubeconfig_contexts(paths: list[Path]) -> list[str]:
-    names: list[str] = []
+def kubeconfig_documents(paths: list[Path]) -> Iterator[tuple[Path, dict]]:
+    """Each existing kubeconfig file, parsed; a broken one is one NoCluster line."""
     for path in paths:
         if not path.is_file():
             continue
@@ -76,11 +76,142 @@ def kubeconfig_contexts(paths: list[Path]) -> list[str]:
         if not isinstance(data, dict) or not isinstance(data.get("contexts") or [], list):
             raise NoCluster(f"kubeconfig {path} is not a kubeconfig (expected a mapping with a "
                             "list of contexts)", fix)
-        for entry in data.get("contexts") or []:
-            if isinstance(entry, dict) and isinstance(entry.get("name"), str) \
-                    and entry["name"] not in names:
+        yield path, data
+
+
+def _named(data: dict, section: str) -> Iterator[dict]:
+    entries = data.get(section) or []
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            yield entry
+
+
+def kubeconfig_contexts(paths: list[Path]) -> list[str]:
+    names: list[str] = []
+    for _, data in kubeconfig_documents(paths):
+        for entry in _named(data, "contexts"):
+            if entry["name"] not in names:
                 names.append(entry["name"])
     return names
+
+
+def exec_plugin_of(paths: list[Path], context: str) -> str | None:
+    """The exec credential plugin command line of the context's user, as kubectl
+    merges kubeconfig files (the first file naming a context or user wins)."""
+    import shlex
+
+    documents = [data for _, data in kubeconfig_documents(paths)]
+    user = next((entry.get("context", {}).get("user") for data in documents
+                 for entry in _named(data, "contexts")
+                 if entry["name"] == context and isinstance(entry.get("context"), dict)), None)
+    found = next((entry for data in documents for entry in _named(data, "users")
+                  if entry["name"] == user), {})
+    plugin = found.get("user", {}).get("exec") if isinstance(found.get("user"), dict) else None
+    if not isinstance(plugin, dict) or not isinstance(plugin.get("command"), str):
+        return None
+    args = plugin.get("args") if isinstance(plugin.get("args"), list) else []
+    return shlex.join([plugin["command"], *(str(a) for a in args)])[:200]
+
+
+# --- exec credential plugins, bounded in time ----------------------------------------
+
+EXEC_PLUGIN_TIMEOUT_ENV = "DRILLS_EXEC_PLUGIN_TIMEOUT"
+EXEC_PLUGIN_TIMEOUT_S = 30.0
+_TIMED_OUT = "exec plugin did not finish within"
+
+
+def exec_plugin_timeout() -> float:
+    """Seconds an exec credential plugin may take (DRILLS_EXEC_PLUGIN_TIMEOUT)."""
+    from drills.errors import SettingsError
+
+    raw = os.environ.get(EXEC_PLUGIN_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return EXEC_PLUGIN_TIMEOUT_S
+    try:
+        value = float(raw)
+        if not 0 < value <= 3600:
+            raise ValueError(raw)
+    except ValueError:
+        raise SettingsError(f"{EXEC_PLUGIN_TIMEOUT_ENV} {raw[:40]!r} is not a number of seconds "
+                            "from 0 to 3600", f"unset it, or set e.g. {EXEC_PLUGIN_TIMEOUT_ENV}=30")
+    return value
+
+
+class _PluginTimedOut(Exception):
+    pass
+
+
+def _bounded_popen() -> type:
+    import signal
+    import subprocess
+    import sys
+
+    class BoundedPopen(subprocess.Popen):
+        """The kubernetes client waits for an exec plugin without a time limit;
+        this Popen gives its communicate() one and then stops the plugin. A plugin
+        that cannot prompt on a terminal gets its own process group, so whatever
+        it started is stopped with it."""
+
+        def __init__(self, args: Any, **kwargs: Any):
+            interactive = kwargs.get("stdin") is not None or (sys.stdin is not None and sys.stdin.isatty())
+            self._own_group = not interactive
+            if self._own_group:
+                kwargs["process_group"] = 0
+            super().__init__(args, **kwargs)
+
+        def communicate(self, input: Any = None, timeout: float | None = None) -> Any:
+            limit = exec_plugin_timeout() if timeout is None else timeout
+            try:
+                return super().communicate(input, timeout=limit)
+            except subprocess.TimeoutExpired:
+                try:
+                    if self._own_group:
+                        os.killpg(self.pid, signal.SIGKILL)
+                    else:
+                        self.kill()
+                except OSError:
+                    pass
+                for stream in (self.stdout, self.stderr):
+                    if stream is not None:
+                        stream.close()      # a child it left behind may hold the pipe open
+                self.wait(timeout=5)
+                raise _PluginTimedOut(f"{_TIMED_OUT} {limit:g} s") from None
+
+    return BoundedPopen
+
+
+def bound_exec_plugins() -> None:
+    """Route the kubernetes client's exec plugin runs through BoundedPopen (once)."""
+    import subprocess
+    import types
+
+    from kubernetes.config import exec_provider
+
+    if getattr(exec_provider.subprocess, "drills_bounded", False):
+        return
+    bounded = types.ModuleType("subprocess")
+    bounded.__dict__.update(subprocess.__dict__)
+    bounded.Popen = _bounded_popen()
+    bounded.drills_bounded = True
+    exec_provider.subprocess = bounded
+
+
+def plugin_failure(context: str, paths: list[Path], cause: str) -> ClusterUnreachable:
+    """One line naming the context, the plugin and what to do about it."""
+    try:
+        plugin = exec_plugin_of(paths, context) or "(see the kubeconfig)"
+    except NoCluster:
+        plugin = "(see the kubeconfig)"
+    check = f"kubectl config view --minify --context {context}"
+    if cause.startswith(_TIMED_OUT):
+        seconds = cause[len(_TIMED_OUT):].strip()
+        return ClusterUnreachable(
+            f"context {context}: its exec credential plugin {plugin} did not finish within {seconds}",
+            f"run it yourself to see what it waits for (a login, a network); if it needs longer, "
+            f"set {EXEC_PLUGIN_TIMEOUT_ENV}=SECONDS")
+    return ClusterUnreachable(
+        f"context {context}: its exec credential plugin {plugin} failed ({cause})",
+        f"run it yourself: it must print an ExecCredential as JSON; check the entry with: {check}")
 
 
 @contextlib.contextmanager
@@ -126,6 +257,8 @@ def connect(context: str, explicit: bool, *, timeout: float = 10.0) -> Session:
 
     configuration = client.Configuration()
     check = f"check it with: kubectl config view --minify --context {context}"
+    exec_plugin_timeout()            # a bad setting is its own error, before any plugin runs
+    bound_exec_plugins()
     try:
         with captured_client_logs() as logged:
             config.load_kube_config(config_file=where, context=context,
@@ -135,9 +268,7 @@ def connect(context: str, explicit: bool, *, timeout: float = 10.0) -> Session:
         raise ClusterUnreachable(f"context {context}: its kubeconfig entry cannot be used ({cause})",
                                  check) from None
     if logged:
-        cause = " ".join(logged[0].split())[:300]
-        raise ClusterUnreachable(f"context {context}: its exec credential plugin failed ({cause})",
-                                 check)
+        raise plugin_failure(context, paths, " ".join(logged[0].split())[:300])
     api = KubeApi(configuration, context)
     try:
         version = api.version(timeout=timeout)

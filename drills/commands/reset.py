@@ -34,10 +34,23 @@ def command(drill: str | None, all_drills: bool, context_flag: str | None, as_js
         deleted = reset(session, targets, progress=progress_of(spinner))
     for record in records:
         store.end(record.id)
+    if all_drills:   # the exams' tasks are gone: nothing is left for their deadline keepers to grade
+        from drills.keeper import stop_all
+        stop_all(store, context, "the deadline keeper was stopped by 'drills reset --all'")
+        # an exam whose every task was just deleted was given up: closed without a score, so it
+        # neither scores 0 % in the progress charts nor gets graded later by the next command
+        exam = store.open_exam(context)
+        abandoned = exam["id"] if exam else None
+        if exam:
+            from drills.store import iso, utcnow
+            store.end_exam(exam["id"], None, iso(utcnow()))
     if as_json:
         from drills.ui import print_json
-        print_json({"deleted": deleted, "ended": [r.id for r in records]})
+        print_json({"deleted": deleted, "ended": [r.id for r in records],
+                    **({"abandoned_exam": abandoned} if all_drills else {})})
         return 0
     from drills.ui import assemble
     out.print(assemble(f"Deleted {len(deleted)} namespace(s){': ' + ', '.join(deleted) if deleted else ''}."))
+    if all_drills and abandoned:
+        out.print(f"Mock exam {abandoned} abandoned: closed without a score.")
     return 0

@@ -104,8 +104,10 @@ def _say_goodbye(store, drill_id: int, exam: dict | None) -> None:
         if current is None or current["id"] != exam["id"]:
             out.print("Left the drills shell. The exam is over.", soft_wrap=True)
         elif left <= 0:
-            out.print("Left the drills shell. The exam's time is up: the next drills command grades "
-                      "and closes it.", soft_wrap=True)
+            from drills import keeper
+            who = ("its deadline keeper is grading it as it stood at the deadline" if keeper.watching(current)
+                   else "the next drills command grades and closes it")
+            out.print(f"Left the drills shell. The exam's time is up: {who}.", soft_wrap=True)
         else:
             out.print(f"Left the drills shell. The exam keeps running: {duration(left)} left. "
                       "'drills shell --exam' re-enters.", soft_wrap=True)

@@ -39,7 +39,8 @@ from tests.unit.cluster.apiserver import send_json
 from tests.unit.cluster.test_exec import GUID, frame
 
 RECORDED = Path(__file__).resolve().parent.parent / "fixtures" / "recorded"
-_ITEM = re.compile(r"read t0 x </proc/uptime; (.*?) 2>&1; rc=\$\?; read t1 x </proc/uptime;"
+# one attempt of the batch script (drills.probes.timed_loop): the command, the marker, the label
+_ITEM = re.compile(r"read t0 x </proc/uptime; \{ r=\$\( \{ \{ \( (.*?) \) 2>&1; echo .*?"
                    r' echo; echo "(@@drills-attempt\S*) (\S+) ')
 FORBIDDEN = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
              "message": 'namespaces is forbidden: User "learner-7" cannot list resource "namespaces" '
@@ -182,8 +183,9 @@ class FakeCluster:
     _send = staticmethod(send_json)
 
     # --- exec: replay the recorded output of each command of the batch --------------------
-    def _exec(self, http: BaseHTTPRequestHandler, query: dict) -> None:
-        script = (query.get("command") or ["", "", ""])[-1]
+    def exec_output(self, argv: list[str]) -> bytes:
+        """What the exec prints on stdout: the recorded answers of the script's commands."""
+        script = (argv or ["", "", ""])[-1]
         out = []
         for command, mark, label in _ITEM.findall(script):
             for n, attempt in enumerate(self._answers.get(command) or []):
@@ -191,6 +193,10 @@ class FakeCluster:
                 seconds = attempt.get("seconds") or 0.0
                 out.append(f"{text}\n{mark} {label} {attempt['exit_code']} {100 + n:.2f} "
                            f"{100 + n + seconds:.2f}")
+        return ("\n".join(out) + "\n").encode()
+
+    def _exec(self, http: BaseHTTPRequestHandler, query: dict) -> None:
+        output = self.exec_output(query.get("command") or [])
         key = http.headers["Sec-WebSocket-Key"]
         accept = base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
         http.send_response(101, "Switching Protocols")
@@ -199,7 +205,8 @@ class FakeCluster:
         http.send_header("Sec-WebSocket-Accept", accept)
         http.send_header("Sec-WebSocket-Protocol", "v4.channel.k8s.io")
         http.end_headers()
-        http.wfile.write(frame(b"\x01" + ("\n".join(out) + "\n").encode()))
+        for start in range(0, len(output), 32 * 1024):    # as an API server frames a stream
+            http.wfile.write(frame(b"\x01" + output[start:start + 32 * 1024]))
         http.wfile.write(frame(b"\x03" + json.dumps({"metadata": {}, "status": "Success"}).encode()))
         http.wfile.write(frame(b"\x03\xe8", opcode=0x8))
         http.wfile.flush()

@@ -33,6 +33,13 @@ class FakeRuntime:
         for name in ("connect", "cluster_status", "cluster_up", "start_drill", "collect_evidence",
                      "reset_drills", "drill_present"):
             monkeypatch.setattr(cluster, name, getattr(self, name), raising=False)
+        # a keeper process could not see this in-process fake (tests/exam runs real keepers)
+        import drills.keeper
+        monkeypatch.setattr(drills.keeper, "spawn", self.spawn_keeper)
+
+    def spawn_keeper(self, store, exam_id, kubeconfig):
+        self.calls.append(("keeper", exam_id))
+        return 999_999
 
     def connect(self, context, explicit, timeout=10.0):
         self.calls.append(("connect", context))

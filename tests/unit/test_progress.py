@@ -318,7 +318,8 @@ def test_missing_matplotlib_is_one_line_naming_the_pip_command(capsys, monkeypat
     code, out, err = run(capsys, "stats", "--html", str(tmp_path / "p.html"))
     assert code == ExitCode.USAGE == 2
     [line] = err.strip().splitlines()
-    assert "matplotlib" in line and "pip install 'drills[charts]'" in line
+    from drills.charts import install_hint
+    assert "matplotlib" in line and install_hint() in line and "'.[charts]'" in line
     assert not (tmp_path / "p.html").exists()
 
 

@@ -312,3 +312,17 @@ def test_prompt_clock_reads_like_drills_durations():
     from drills.ui import duration
     for seconds in (0, 59, 61, 3599, 3600, 7200, 7325, 90000):
         assert shell._clock(seconds) == duration(seconds)
+
+
+@pytest.mark.parametrize("watching, said", [
+    (True, "its deadline keeper is grading it as it stood at the deadline"),
+    (False, "the next drills command grades and closes it"),
+])
+def test_leaving_the_shell_after_the_deadline_says_who_grades(tmp_path, capsys, monkeypatch, watching, said):
+    from drills import keeper
+    from drills.commands.shell import _say_goodbye
+    store = Store(tmp_path / DB_NAME)
+    exam_id = store.add_exam(1, "kind-drills", 1, iso(utcnow() - timedelta(minutes=5)))
+    monkeypatch.setattr(keeper, "watching", lambda exam: watching)
+    _say_goodbye(store, 0, store.exam(exam_id))
+    assert f"The exam's time is up: {said}." in " ".join(capsys.readouterr().out.split())

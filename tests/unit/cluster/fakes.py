@@ -171,7 +171,7 @@ class FakeKube:
     def access_review(self, verb, resource, group="", subresource="", namespace=""):
         return (verb, resource, subresource) not in self.denied, ""
 
-    def exec(self, namespace, pod, argv, *, container=None, timeout=20.0):
+    def exec(self, namespace, pod, argv, *, container=None, timeout=20.0, max_bytes=None):
         self.calls.append(("exec", namespace, pod))
         if self.exec_fn is None:
             raise ExecFailed("no exec in this fake")
