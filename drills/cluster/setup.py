@@ -157,6 +157,40 @@ def apply(api: Any, record: list[dict], deadline: float, poll: float = 0.5) -> N
                         "value": excluding_affinity(spec.get("affinity"), args["key"], args["value"])}],
                       args["namespace"], patch_type="json")
             wait_daemonset_off(api, args, deadline, poll)
+            wait_daemonset_rolled_out(api, args, deadline, poll)
+
+
+def rollout_pending(ds: dict) -> str | None:
+    """Why a DaemonSet's rollout is not complete yet (None: its controller saw the latest
+    spec and every pod it wants is updated and available)."""
+    status = ds.get("status") or {}
+    desired = status.get("desiredNumberScheduled", 0)
+    available, updated = status.get("numberAvailable", 0), status.get("updatedNumberScheduled", 0)
+    if ((ds.get("spec") or {}).get("updateStrategy") or {}).get("type") == "OnDelete":
+        updated = desired         # nothing replaces its pods until someone deletes them
+    if (status.get("observedGeneration", 0) < (ds.get("metadata") or {}).get("generation", 0)
+            or updated < desired or available < desired):
+        return f"pods {available}/{desired} available" + (f", {updated} updated" if updated < desired else "")
+    return None
+
+
+def wait_daemonset_rolled_out(api: Any, args: dict, deadline: float, poll: float) -> None:
+    """Until the DaemonSet's pods on the other nodes are replaced too: the changed template
+    rolls out one node at a time, so the drill starts only once kube-proxy runs again
+    everywhere it should (and nowhere else), not halfway through that rollout."""
+    ns, name = args["namespace"], args["name"]
+    while True:
+        ds = api.get("daemonsets", name, ns)
+        why = "it is gone" if ds is None else rollout_pending(ds)
+        if why is None:
+            return
+        if time.monotonic() >= deadline:
+            raise FaultNotVerified(
+                f"DaemonSet {ns}/{name}: its rollout did not complete before the drill's time to "
+                f"start ran out ({why})",
+                f"the cluster was put back as it was; try again, or see kubectl -n {ns} rollout "
+                f"status daemonset {name}")
+        time.sleep(poll)
 
 
 def wait_daemonset_off(api: Any, args: dict, deadline: float, poll: float) -> None:
@@ -250,12 +284,9 @@ def pending_restore(api: Any, record: list[dict]) -> list[str]:
         if ((live.get("spec") or {}).get("template") or {}).get("spec", {}).get("affinity") != want:
             pending.append(what)
             continue
-        status = live.get("status") or {}
-        desired = status.get("desiredNumberScheduled", 0)
-        if (status.get("observedGeneration", 0) < (live.get("metadata") or {}).get("generation", 0)
-                or status.get("updatedNumberScheduled", 0) < desired
-                or status.get("numberAvailable", 0) < desired):
-            pending.append(f"{what} (pods {status.get('numberAvailable', 0)}/{desired} available)")
+        why = rollout_pending(live)
+        if why:
+            pending.append(f"{what} ({why})")
     return pending
 
 

@@ -20,6 +20,7 @@ from drills.cluster.api import ApiError
 from drills.errors import ClusterUnreachable, FaultNotVerified, UsageError
 
 POLL_S = 0.15
+WATCH_RETRY_S = 0.5
 GONE_WAIT_S = 90.0
 IMAGE_TROUBLE = ("ErrImagePull", "ImagePullBackOff", "ErrImageNeverPull", "InvalidImageName")
 PHASES = ("namespace", "apply", "probe pod", "pods", "fault verified")
@@ -268,12 +269,15 @@ def pod_states(api: Any, plan: Any, deadline: float, poll: float) -> Iterable[li
             yield [p for ns in plan.namespaces for p in api.list("pods", ns)]
             time.sleep(poll)
     while True:
-        # one watch per namespace would need threads; drills have one or two namespaces,
-        # so the main one is watched and the others listed on each event
+        began = time.monotonic()
         yield from watch(plan.namespaces, max(0.5, deadline - time.monotonic()))
         if time.monotonic() >= deadline:
             yield [p for ns in plan.namespaces for p in api.list("pods", ns)]
             return
+        # a watch the API ends at once (410 Gone, refused) is listed and watched again,
+        # but never in a tight loop of requests
+        if time.monotonic() - began < WATCH_RETRY_S:
+            time.sleep(WATCH_RETRY_S)
 
 
 def _last_warning(api: Any, namespaces: Iterable[str]) -> str:

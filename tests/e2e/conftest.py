@@ -34,13 +34,19 @@ def preconditions(session) -> list[str]:
                         "the suite needs at least 2 (e.g. 'drills cluster up')")
     if session.api.get("daemonsets", "kube-proxy", "kube-system") is None:
         problems.append("it has no kube-proxy DaemonSet in kube-system")
-    wide = [n["metadata"]["name"] for n in session.api.list("namespaces",
-                                                           label_selector=O.DRILL_SELECTOR)
-            if (n["metadata"].get("labels") or {}).get(O.CLUSTER_WIDE_LABEL) == "true"
-            and not O.is_terminating(n)]
+    active = [n for n in session.api.list("namespaces", label_selector=O.DRILL_SELECTOR)
+              if O.is_drill_namespace(n) and not O.is_terminating(n)]
+    wide = [n["metadata"]["name"] for n in active
+            if (n["metadata"].get("labels") or {}).get(O.CLUSTER_WIDE_LABEL) == "true"]
     if wide:
         problems.append(f"a cluster-wide drill is active ({', '.join(wide)}); "
                         "'drills reset --all' ends it")
+    # a run cut short leaves its drills running, and the suite starts the same seeds again:
+    # each of those cases would fail with 'already running'
+    others = sorted(n["metadata"]["name"] for n in active if n["metadata"]["name"] not in wide)
+    if others:
+        shown = ", ".join(others[:3]) + (f" and {len(others) - 3} more" if len(others) > 3 else "")
+        problems.append(f"drills are running on it ({shown}); 'drills reset --all' ends them")
     return problems
 
 

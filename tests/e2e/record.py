@@ -5,8 +5,11 @@ format of tests/fixtures/recorded/ (see its README), so a recording drops in unc
     DIR/INDEX.json                                 "<scenario>/seed<N>[-<level>]-<case>" -> row
 
 `<case>` is `broken`, a declared fix's name, or `infra-error`. An existing INDEX.json
-is merged into: rows of other cases stay, a case recorded again is replaced. Pure
-file I/O, unit-tested offline (tests/unit/test_e2e_record.py).
+is merged into: rows of other cases stay, a case recorded again is replaced. As the
+fairness plugin (tests/recorded_fairness.py) reads them, a scenario has one
+`infra-error` case, at its lowest recorded seed without a level: record mode keeps it
+there (`wants_infra_error`) and drops any other. Pure file I/O, unit-tested offline
+(tests/unit/test_e2e_helpers.py, tests/unit/test_e2e_preflight.py).
 """
 from __future__ import annotations
 
@@ -33,6 +36,11 @@ def case_key(scenario: str, seed: int, level: str | None, case: str) -> str:
 def dumps(data: Any) -> str:
     """The recordings' own layout: one-space indent, sorted keys, no final newline."""
     return json.dumps(data, indent=1, sort_keys=True)
+
+
+def dumps_index(index: dict) -> str:
+    """INDEX.json as tests/fixtures/recorded/ has it: the bundles' layout plus a final newline."""
+    return dumps(index) + "\n"
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -67,7 +75,8 @@ def index_row(*, plan, case: str, declared: str | None, declared_diagnosis: str 
         "fix_hash": fix_hash, "scenario_hash": scenario_hash,
         "drills_version": drills_version or __version__,
         "cluster_version": version.get("gitVersion"), "nodes": nodes,
-        "recorded_at": recorded_at or utc_now(),
+        # as the imported rows have it: when the state was collected, else now
+        "recorded_at": recorded_at or (bundle or {}).get("collected_at") or utc_now(),
     }
 
 
@@ -82,6 +91,15 @@ class Recorder:
         path = self.root / INDEX
         return json.loads(path.read_text()) if path.is_file() else {}
 
+    def wants_infra_error(self, scenario: str, seed: int, level: str | None) -> bool:
+        """Whether the infra-error case of this run belongs in the recordings: only at the
+        scenario's lowest seed without a level (where the fairness plugin looks for it)."""
+        if level is not None:
+            return False
+        seeds = [int(r["seed"]) for r in self.index().values()
+                 if r.get("scenario") == scenario and r.get("level") is None and r.get("seed") is not None]
+        return all(seed <= other for other in seeds)
+
     def save(self, row: dict[str, Any], bundle: dict | None) -> str:
         key = case_key(row["scenario"], row["seed"], row["level"], row["case"])
         path = self.root / f"{key}.json"
@@ -90,6 +108,11 @@ class Recorder:
         elif path.exists():       # an error row never sits beside an older recording
             path.unlink()
         index = self.index()
+        if row["case"] == INFRA_ERROR:     # one per scenario: an older one at another seed goes
+            for other in [k for k, r in index.items() if k != key and r.get("case") == INFRA_ERROR
+                          and r.get("scenario") == row["scenario"]]:
+                del index[other]
+                (self.root / f"{other}.json").unlink(missing_ok=True)
         index[key] = row
-        _write_atomically(self.root / INDEX, dumps(index))
+        _write_atomically(self.root / INDEX, dumps_index(index))
         return key

@@ -11,6 +11,7 @@ import time
 
 import pytest
 import drills.cluster as cluster
+from drills import lifecycle
 from drills.cli import main
 from tests.classroom.kubeconfigs import contexts_sharing
 from tests.e2e.test_drills_live import explain, judge_now, plan_for
@@ -23,9 +24,11 @@ def test_two_contexts_are_graded_at_once_one_fixed_one_broken(session, drills_st
                                                               monkeypatch):
     fixed = plan_for("selector-mismatch", 7101)
     broken = plan_for("wrong-targetport", 7101)
+    monkeypatch.setenv("DRILLS_HOME", str(tmp_path / "home"))   # the class run goes to a store of its own
     for plan in (fixed, broken):
         drills_started.append(plan)
-        cluster.start_drill(session, plan)
+        # as 'drills start' deploys: fault verified, scenario hash on the namespace (grade checks it)
+        lifecycle.deploy(session, plan)
     cluster.apply_fix(session, fixed, fixed.fixes["reference"])
     deadline = time.monotonic() + SETTLE_S
     while (report := judge_now(session, fixed)[1]).status != "PASS" and time.monotonic() < deadline:

@@ -63,6 +63,17 @@ def test_hints_and_solution_are_exam_ready(scenario):
         assert any(ns in s for s in plan.solution for ns in where), "the solution names where it works"
 
 
+def test_hints_and_solutions_never_start_pods_podsecurity_refuses(scenario):
+    """Drill namespaces enforce PodSecurity `restricted`, so a `kubectl run tmp --image=busybox --rm -it`
+    pod is Forbidden there; probe from drills' own probe pod instead (kubectl exec drills-probe -- ...)."""
+    import re
+    starts_pod = re.compile(r"kubectl\s(?:[^;|#]*\s)?run\s")
+    for seed in range(0, 200, 8):
+        plan = render(scenario, seed)
+        for text in plan.hints + plan.solution:
+            assert not starts_pod.search(text), f"{scenario.id} seed {seed}: {text}"
+
+
 def test_fix_steps_are_well_formed_commands(scenario):
     """The runner adds kubectl, --context and -n itself; apply steps are named objects."""
     for seed in range(0, 200, 8):
