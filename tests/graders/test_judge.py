@@ -5,7 +5,8 @@ import pytest
 
 from drills.errors import BadScenarioPack
 from drills.graders.judge import broken_state_shown, judge, required_probes, run_check, validate_plan
-from drills.graders.registry import ERROR, FAIL, PASS, REGISTRY, check, passed
+from drills.graders import judge as judge_module
+from drills.graders.registry import ERROR, FAIL, PASS, REGISTRY, Check, check, passed
 from drills.evidence import Evidence
 from tests.graders.kit import plan_for, recorded
 
@@ -14,6 +15,7 @@ def test_a_fixed_drill_scores_full_marks_and_a_broken_one_names_its_first_broken
     fixed = recorded("selector-mismatch", "reference")
     report = judge(plan_for(fixed), fixed)
     assert report.status == PASS and report.score == 100.0 and report.diagnosis is None
+    assert report.to_dict()["diagnosis"] is None   # null in the JSON report, not ""
     broken = recorded("selector-mismatch", "broken")
     report = judge(plan_for(broken), broken)
     assert report.status == FAIL and report.diagnosis.name == "service.selector-matches-pods"
@@ -99,3 +101,28 @@ def test_a_check_id_registers_once():
         assert REGISTRY["test.only-once"].fn is first
     finally:
         REGISTRY.pop("test.only-once")
+
+
+def test_the_check_modules_are_imported_on_first_use_only(monkeypatch):
+    """judge works in a process that never called load_all (the loader is a test double here:
+    the real one cannot register modules that are imported already)."""
+    loaded = dict(REGISTRY)
+    calls = []
+    monkeypatch.setattr(judge_module, "REGISTRY", {})
+    monkeypatch.setattr(judge_module, "load_all", lambda: calls.append(1) or judge_module.REGISTRY.update(loaded))
+    call = plan_for(recorded("selector-mismatch", "reference")).checks[0]
+    assert judge_module._check_for(call) is loaded[call.id] and calls == [1]
+    assert judge_module._check_for(call) is loaded[call.id] and calls == [1]
+
+
+def test_binding_checks_the_probes_arguments_too():
+    def fn(ev, service, port=80):
+        return passed("s", "e")
+    Check("t", "t", 1, fn).bind({"service": "web"})
+    with pytest.raises(TypeError):
+        Check("t", "t", 1, fn, probes=lambda service: []).bind({"service": "web", "port": 8080})
+
+
+def test_a_pass_without_an_observation_observed_what_was_expected():
+    assert passed("s", "e").observed == "e"
+    assert passed("s", "e", "").observed == ""

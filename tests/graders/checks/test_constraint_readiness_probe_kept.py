@@ -1,9 +1,12 @@
 """constraint.readiness-probe-kept: every container that had a readiness probe still has one,
 checking the port it serves."""
+import copy
+
 import pytest
 
-from drills.graders.registry import FAIL
-from tests.graders.kit import container, expect, expect_on, named, recorded
+from drills.evidence import Evidence
+from drills.graders.registry import FAIL, REGISTRY
+from tests.graders.kit import args_of, check_id_of, container, expect, expect_on, named, plan_for, recorded
 
 NAME = "constraint.readiness-probe-kept"
 
@@ -47,3 +50,15 @@ def test_a_workload_the_plan_does_not_deploy_cannot_decide():
                                             metadata={**named(b, "deployments", "billing")["metadata"],
                                                       "name": "extra"}))
     expect_on(NAME, b, "ERROR", "the plan deploys no Deployment extra", workload="extra")
+
+
+def test_a_container_the_plan_gives_no_probe_is_not_asked_for_one():
+    # hand-made: a sidecar without readiness probe, in the plan and in the cluster alike
+    b = recorded("notready-pods", "reference")
+    sidecar = {"name": "sidecar", "image": "busybox:1.36", "command": ["sleep", "3600"]}
+    planned = copy.deepcopy(plan_for(b).manifests)
+    for obj in [named(b, "deployments", "billing"),
+                next(o for o in planned if o["kind"] == "Deployment" and o["metadata"]["name"] == "billing")]:
+        obj["spec"]["template"]["spec"]["containers"].append(dict(sidecar))
+    v = REGISTRY[check_id_of(b, NAME)].fn(Evidence(b, planned=planned), **args_of(b, NAME))
+    assert v.status == "PASS" and "sidecar" not in v.observed, v

@@ -1,9 +1,12 @@
 """constraint.workload-unchanged: the workload keeps what the task said to keep, compared with the
 planned manifest."""
+import copy
+
 import pytest
 
-from drills.graders.registry import ERROR, FAIL
-from tests.graders.kit import container, expect, expect_on, named, recorded
+from drills.evidence import Evidence
+from drills.graders.registry import ERROR, FAIL, REGISTRY
+from tests.graders.kit import args_of, check_id_of, container, expect, expect_on, named, plan_for, recorded
 
 NAME = "constraint.workload-unchanged"
 
@@ -50,3 +53,31 @@ def test_a_workload_the_plan_does_not_deploy_cannot_decide():
     extra["metadata"] = {**extra["metadata"], "name": "extra"}
     b["objects"]["deployments"].append(extra)
     expect_on(NAME, b, ERROR, "the plan deploys no Deployment extra", workload="extra")
+
+
+def test_changed_template_labels_and_port_names_are_changes():
+    b = recorded("selector-mismatch", "reference")   # hand-made edits of the live Deployment below
+    deployment = named(b, "deployments", "billing")
+    deployment["spec"]["template"]["metadata"]["labels"]["tier"] = "web"
+    expect_on(NAME, b, FAIL, "changed labels", "'tier': 'web'", keep="labels")
+    container(deployment)["ports"][0]["name"] = "renamed"
+    expect_on(NAME, b, FAIL, "changed ports", "'renamed'", keep="ports")
+
+
+def test_a_removed_or_handlerless_readiness_probe_is_a_change():
+    b = recorded("selector-mismatch", "reference")
+    c = container(named(b, "deployments", "billing"))
+    c.pop("readinessProbe")
+    expect_on(NAME, b, FAIL, "changed readiness {{'billing': None}} (was {{'billing': ('httpGet'", keep="readiness")
+    c["readinessProbe"] = {"periodSeconds": 5}   # hand-made: no handler the API knows
+    expect_on(NAME, b, FAIL, "changed readiness {{'billing': ('other', None)}}", keep="readiness")
+
+
+def test_replicas_left_out_mean_one():
+    # hand-made: a plan whose manifest leaves replicas out, and the API's default of 1 in the cluster
+    b = recorded("selector-mismatch", "reference")
+    planned = copy.deepcopy(plan_for(b).manifests)
+    next(o for o in planned if o["kind"] == "Deployment" and o["metadata"]["name"] == "billing")["spec"].pop("replicas")
+    named(b, "deployments", "billing")["spec"]["replicas"] = 1
+    v = REGISTRY[check_id_of(b, NAME)].fn(Evidence(b, planned=planned), **args_of(b, NAME), keep="replicas")
+    assert (v.status, v.observed) == ("PASS", "replicas as deployed"), v

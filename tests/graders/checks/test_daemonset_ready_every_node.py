@@ -33,7 +33,7 @@ def test_a_pod_that_is_not_ready_fails():
     for cond in pod["status"]["conditions"]:
         if cond["type"] == "Ready":
             cond["status"] = "False"
-    expect_on(NAME, b, FAIL, f"pod {pod['metadata']['name']} is not Ready")
+    expect_on(NAME, b, FAIL, f"pod {pod['metadata']['name']} is not Ready (Running)")
 
 
 def test_a_terminating_pod_does_not_count():
@@ -52,6 +52,16 @@ def test_without_nodes_it_cannot_decide():
     b = recorded("kube-proxy-node", "reference")
     b["objects"].pop("nodes")
     expect_on(NAME, b, ERROR, "nodes")
+    b["objects"]["nodes"] = []
+    expect_on(NAME, b, ERROR, "the evidence holds no nodes (drills collects them")
+
+
+def test_without_objects_of_the_namespace_it_cannot_decide():
+    # hand-made: a bundle collected without kube-system (its lists are there, but empty of it)
+    b = recorded("kube-proxy-node", "reference")
+    for kind in ("daemonsets", "pods"):
+        b["objects"][kind] = [o for o in b["objects"][kind] if o["metadata"]["namespace"] != "kube-system"]
+    expect_on(NAME, b, ERROR, "the evidence holds no objects of namespace kube-system")
 
 
 # --- why a node has no pod: nodeSelector and required node affinity ---------------------------

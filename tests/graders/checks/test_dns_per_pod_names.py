@@ -38,3 +38,13 @@ def test_only_a_pod_that_is_not_ready_is_blamed_on_readiness():
     assert "is not Ready" not in v.observed
     named(b, "pods", "billing-1")["status"]["conditions"] = [{"type": "Ready", "status": "False"}]
     expect_on(NAME, b, FAIL, "(pod billing-1 is not Ready; only Ready pods are published)")
+
+
+def test_a_pod_without_an_ip_or_gone_is_named_and_the_hint_looks_up_the_first_name():
+    # hand-made from the reference: billing-1 lost its IP, billing-2 is gone (the probes still answer)
+    b = recorded("headless-statefulset", "reference")
+    named(b, "pods", "billing-1")["status"].pop("podIP")
+    b["objects"]["pods"].remove(named(b, "pods", "billing-2"))
+    v = expect_on(NAME, b, FAIL, "but pod billing-1 has no IP", "but pod billing-2 has no IP")
+    assert "billing-2 is not Ready" not in v.observed   # a missing pod is not blamed on readiness
+    assert "nslookup billing-0.billing-hl.{}.svc.cluster.local from a pod".format(b["drill"]["namespace"]) in v.hint

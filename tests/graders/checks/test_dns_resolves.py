@@ -58,3 +58,18 @@ def test_pod_ips_must_be_exactly_the_ready_pods():
 def test_without_a_service_argument_the_name_says_which_service():
     b = recorded("dns-cross-namespace", "reference")
     expect_on(NAME, b, "PASS", "the ClusterIP of Service billing.{namespace}.svc.cluster.local", service=None)
+
+
+def test_an_answerless_attempt_without_detail_is_named_by_its_outcome():
+    # hand-made from the recording: the collector kept no detail for the failed lookup
+    b = recorded("externalname-alias", "alias-under-other-name")
+    b["probes"]["dns:billing-db"]["attempts"][-1]["detail"] = None
+    expect_on(NAME, b, FAIL, "no answer: unknown-host")
+
+
+def test_a_ready_pod_without_an_ip_is_no_expected_address():
+    # hand-made: billing-2 reports Ready but no podIP; the name still answers its old IP
+    b = recorded("headless-statefulset", "reference")
+    gone = named(b, "pods", "billing-2")["status"].pop("podIP")
+    v = expect_on(NAME, b, FAIL, "Ready pod IPs are")
+    assert gone not in v.observed.split("Ready pod IPs are", 1)[1]

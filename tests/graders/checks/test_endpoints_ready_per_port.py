@@ -84,3 +84,27 @@ def test_a_terminating_pod_is_not_wanted():
     b = recorded("selector-mismatch", "reference")
     terminating(pods_of(b, "billing")[0])
     expect_on(NAME, b, PASS, "2 ready endpoints")
+
+
+def test_no_running_pod_fails_before_any_port_is_judged():
+    # hand-made: every pod of the workload gone (scaled to zero)
+    b = recorded("selector-mismatch", "reference")
+    b["objects"]["pods"] = [p for p in b["objects"]["pods"] if p not in pods_of(b, "billing")]
+    expect_on(NAME, b, FAIL, "no pod of Deployment billing is Running, so none can be an endpoint")
+
+
+def test_a_service_without_ports_fails():
+    # hand-made: a Service with no ports (the API allows it for a headless Service)
+    b = recorded("selector-mismatch", "reference")
+    named(b, "services", "billing")["spec"]["ports"] = []
+    expect_on(NAME, b, FAIL, "the Service has no ports")
+
+
+def test_missing_slices_say_whether_the_service_has_a_selector():
+    b = recorded("selector-mismatch", "reference")
+    slices_of(b, "billing")[0]["metadata"]["labels"]["kubernetes.io/service-name"] = "billing2"
+    b["objects"]["endpoints"] = []
+    v = expect_on(NAME, b, FAIL, "no EndpointSlice or Endpoints for the Service")
+    assert "no selector" not in v.observed
+    named(b, "services", "billing")["spec"].pop("selector")
+    expect_on(NAME, b, FAIL, "no EndpointSlice or Endpoints for the Service (it has no selector)")

@@ -32,3 +32,9 @@ def test_a_missing_workload_fails_and_unreadable_pods_cannot_decide():
     expect_on(NAME, b, FAIL, "no Deployment billing in namespace {namespace}")
     expect_on(NAME, without(recorded("selector-mismatch", "reference"), "pods"), ERROR,
               "the evidence holds no pods (Forbidden)")
+
+
+def test_the_hint_describes_the_first_pod_that_is_not_ready():
+    v, b = expect(NAME, "notready-pods/broken-FAILED", "0 of 3 Ready")
+    first = pods_of(b, "billing")[0]["metadata"]["name"]
+    assert f"kubectl -n {b['drill']['namespace']} describe pod {first} (see the readiness probe" in v.hint

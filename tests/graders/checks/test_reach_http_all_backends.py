@@ -68,3 +68,15 @@ def test_answerer_statistics():
     assert judge_answerers(set(), set(), 3) == (False, "no Ready pod of the workload exists to answer")
     assert chance_to_miss(3, 0, 12) == 1.0 and chance_to_miss(3, 3, 12) == 0.0
     assert chance_to_miss(3, 1, 12) == pytest.approx(3 * (2 / 3) ** 12)
+    assert chance_to_miss(0, 0, 12) == 1.0   # nothing missed is always plausible, even with no pods
+    ok, why = judge_answerers({"a"}, {"a", "b"}, 1)
+    assert ok and why.endswith("b did not answer in 1 try, which a balanced Service does by chance")
+    # nothing answered is never a pass, not even without tries
+    assert judge_answerers(set(), {"a", "b"}, 0)[0] is False
+
+
+def test_an_unknown_way_to_reach_the_service_is_the_scenarios_bug():
+    from drills.graders.checks.reach_http_all_backends import http_probe
+    assert http_probe("billing", 80, via="cluster-ip").kind == "http-cluster-ip"
+    with pytest.raises(ValueError, match="via must be 'dns' or 'cluster-ip', not 'node'"):
+        http_probe("billing", 80, via="node")

@@ -28,3 +28,8 @@ def test_the_protocol_of_the_port_counts():
 def test_unreadable_services_cannot_decide():
     expect_on(NAME, without(recorded("selector-mismatch", "reference"), "services"), ERROR,
               "the evidence holds no services (Forbidden)")
+
+
+def test_without_a_demanded_port_any_port_will_do():
+    v, _ = expect(NAME, "selector-mismatch/reference-PASSED", port=None)
+    assert v.expected == "a ClusterIP Service billing"

@@ -45,3 +45,8 @@ def test_a_selector_on_the_pod_template_hash_is_named_volatile():
     named(b, "services", "billing")["spec"]["selector"] = {
         "pod-template-hash": pod["metadata"]["labels"]["pod-template-hash"]}
     expect_on(NAME, b, FAIL, "the selector uses pod-template-hash, which the controller sets per revision")
+
+
+def test_a_mistyped_value_of_a_template_label_is_not_called_volatile():
+    v, _ = expect(NAME, "selector-mismatch/broken-FAILED", "matches 0 pods")
+    assert "the controller sets per revision" not in v.observed

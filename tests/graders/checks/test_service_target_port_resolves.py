@@ -54,3 +54,14 @@ def test_without_pods_the_pod_template_decides():
     expect_on(NAME, b, PASS, "reaches {container_port}/TCP")
     container(named(b, "deployments", "billing"))["ports"][0]["name"] = "web"
     expect_on(NAME, b, FAIL, "a name no container port of Deployment billing's pod template carries")
+
+
+def test_a_wrong_number_names_the_ports_a_single_pod_declares():
+    # hand-made from the recording: scaled down to one pod
+    b = recorded("wrong-targetport", "broken", seed=3)
+    app = b["drill"]["params"]["app"]
+    assert len(pods_of(b, app)) == 2
+    for pod in pods_of(b, app)[1:]:
+        b["objects"]["pods"].remove(pod)
+    expect_on(NAME, b, FAIL, "but the pods listen on {container_port}",
+              "declared container ports: {port_name}={container_port}/TCP")

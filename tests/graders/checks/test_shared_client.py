@@ -102,3 +102,4 @@ def test_service_for_needs_the_service_in_that_namespace():
     assert service_for(f"billing.{ns}.svc.cluster.local", ev) == ("billing", ns)
     assert service_for(f"billing.{CLIENT_NS}.svc.cluster.local", ev) is None
     assert service_for(f"other.{ns}.svc.cluster.local", ev) is None
+    assert service_for("billing", ev) is None   # not an in-cluster Service name at all

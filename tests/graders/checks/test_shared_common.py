@@ -113,3 +113,75 @@ def test_a_workload_without_replicas_anywhere_wants_one_pod():
     ev = Evidence(b, planned=manifests)
     wl = C.require_workload(ev, "billing", "Deployment", "s", "e")
     assert C.expected_replicas(ev, wl, None) == 1
+
+
+def test_a_workload_the_plan_does_not_deploy_wants_its_live_replicas():
+    b = recorded("kube-proxy-node", "scale-deployment")       # live 4, planned 2
+    ev = Evidence(b, planned=[])   # hand-made: a plan that leaves the Deployment out
+    wl = C.require_workload(ev, "billing", "Deployment", "s", "e")
+    assert C.expected_replicas(ev, wl, None) == 4
+
+
+def test_a_daemonset_without_a_scheduled_count_wants_no_pod():
+    # hand-made: a DaemonSet whose controller has not written status yet
+    b = recorded("kube-proxy-node", "reference")
+    ds = named(b, "daemonsets", "kube-proxy")
+    ds["metadata"]["namespace"] = b["drill"]["namespace"]
+    ds["status"].pop("desiredNumberScheduled")
+    ev = evidence(b)
+    assert C.expected_replicas(ev, C.require_workload(ev, "kube-proxy", "DaemonSet", "s", "e"), None) == 0
+
+
+def test_a_pod_belongs_to_a_statefulset_by_kind_and_name_both():
+    b = recorded("selector-mismatch", "reference")
+    pod = pods_of(b, "billing")[0]   # hand-made owner references below
+    wl = C.Workload("StatefulSet", "billing", {}, {}, {})
+    for refs, owned in [([{"kind": "StatefulSet", "name": "billing"}], True),
+                        ([{"kind": "StatefulSet", "name": "other"}], False),
+                        ([{"kind": "ReplicaSet", "name": "billing"}], False)]:
+        pod["metadata"]["ownerReferences"] = refs
+        assert C.owned_by(pod, wl) is owned, refs
+
+
+def test_the_latest_of_several_unhealthy_events_wins():
+    # hand-made: an older Unhealthy event for the same pod listed first
+    b = recorded("notready-pods", "broken")
+    pod = pods_of(b, "billing")[0]["metadata"]["name"]
+    event = next(e for e in b["objects"]["events"] if e.get("reason") == "Unhealthy"
+                 and e["involvedObject"]["name"] == pod)
+    older = dict(event, message="an older reason", lastTimestamp="2026-12-01T19:00:00Z")
+    b["objects"]["events"].insert(0, older)
+    assert C.unhealthy_reason(evidence(b), pod) == event["message"]
+
+
+def test_a_terminating_pods_ip_still_names_its_endpoint():
+    # hand-made: endpoints without targetRef whose pod is being deleted
+    b = recorded("selector-mismatch", "reference")
+    pod = terminating(pods_of(b, "billing")[0])
+    (sl,) = slices_of(b, "billing")
+    for ep in sl["endpoints"]:
+        ep.pop("targetRef")
+    for subset in named(b, "endpoints", "billing")["subsets"]:
+        for address in subset.get("addresses") or []:
+            address.pop("targetRef", None)
+    svc_port = named(b, "services", "billing")["spec"]["ports"][0]
+    ev = evidence(b)
+    assert pod["metadata"]["name"] in C.slice_endpoints(ev, "billing", svc_port).ready
+    assert pod["metadata"]["name"] in C.endpoints_object(ev, "billing", svc_port).ready
+
+
+def test_slices_that_do_not_name_the_service_give_nothing_and_a_portless_entry_no_number():
+    b = recorded("selector-mismatch", "reference")
+    svc_port = named(b, "services", "billing")["spec"]["ports"][0]
+    assert C.slice_endpoints(evidence(b), "nobody", svc_port) is None
+    (sl,) = slices_of(b, "billing")
+    sl["ports"].append(dict(sl["ports"][0], port=None))   # hand-made: a port without a number
+    assert None not in C.slice_endpoints(evidence(b), "billing", svc_port).numbers
+
+
+def test_the_traffic_hint_follows_the_failure():
+    ev = evidence(recorded("selector-mismatch", "reference"))
+    assert "get endpointslices -l kubernetes.io/service-name=billing" in C.traffic_hint(ev, "billing", "refused")
+    assert C.traffic_hint(ev, "billing", None) == f"kubectl -n {ev.namespace} describe svc billing"
+    assert C.first_failure([{"outcome": "ok"}]) is None
+    assert C.first_failure([{"outcome": "ok"}, {"outcome": "refused"}]) == "refused"
