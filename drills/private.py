@@ -27,12 +27,20 @@ def private_folder(path: Path) -> None:
 
 
 def private_file(path: Path) -> None:
-    """Create the file if need be and make a regular file 0600."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+    """Create the file if need be and make a regular file 0600. An existing file is changed by
+    path, never opened: closing any descriptor of a file drops every POSIX lock this process
+    holds on it, SQLite's included (the history database is shared with the deadline keeper)."""
     try:
-        tighten(fd)
-    finally:
-        os.close(fd)
+        info = os.stat(path)
+    except FileNotFoundError:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        try:
+            tighten(fd)
+        finally:
+            os.close(fd)
+        return
+    if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) != FILE_MODE:
+        os.chmod(path, FILE_MODE)
 
 
 def tighten(fd: int) -> None:

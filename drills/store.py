@@ -127,22 +127,6 @@ def parse_iso(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def _private_database(path: Path) -> None:
-    """The database file made 0600 without opening it once it exists: closing any descriptor of
-    a file drops every POSIX lock this process holds on it, SQLite's included, and another
-    process (the deadline keeper) closing its connection would then delete the WAL files from
-    under this process's open connections."""
-    import os
-    import stat
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        private_file(path)
-        return
-    if stat.S_ISREG(info.st_mode) and stat.S_IMODE(info.st_mode) != 0o600:
-        os.chmod(path, 0o600)
-
-
 @dataclass(frozen=True)
 class DrillRecord:
     id: int
@@ -178,7 +162,7 @@ class Store:
         self.path = path or home() / DB_NAME
         try:
             private_folder(self.path.parent)
-            _private_database(self.path)   # SQLite gives its -wal and -shm files the same mode
+            private_file(self.path)     # SQLite gives its -wal and -shm files the same mode
             self.db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
             self.db.row_factory = sqlite3.Row
             self.db.execute("PRAGMA busy_timeout = 10000")
@@ -291,9 +275,10 @@ class Store:
         rows = self.db.execute("SELECT * FROM drills WHERE exam_id = ? ORDER BY id", (exam_id,))
         return [self._record(r) for r in rows]
 
-    def end_exam(self, exam_id: int, score: float, ended_at: str, *,
+    def end_exam(self, exam_id: int, score: float | None, ended_at: str, *,
                  result: dict[str, Any] | None = None, reported: bool = True) -> bool:
-        """Close the exam with its score (and per-task `result`); False when it was closed already.
+        """Close the exam with its score (None: given up, unscored) and per-task `result`; False
+        when it was closed already.
         `reported=False`: nobody has shown the learner the score yet (the deadline keeper)."""
         with self._tx() as db:
             cur = db.execute("UPDATE exams SET ended_at = ?, score = ?, result = COALESCE(?, result), "
