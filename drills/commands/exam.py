@@ -44,9 +44,10 @@ def _exam_or_closed(context_flag: str | None, as_json: bool):
     return store, _open_exam(store, context), None
 
 
-def _remaining(exam: dict) -> float:
-    from drills.store import parse_iso, utcnow
-    return exam["minutes"] * 60 - (utcnow() - parse_iso(exam["started_at"])).total_seconds()
+def remaining_seconds(exam: dict) -> float:
+    from drills.keeper import deadline_of
+    from drills.store import utcnow
+    return (deadline_of(exam) - utcnow()).total_seconds()
 
 
 def _weights(records) -> list[int]:
@@ -89,7 +90,7 @@ def _undecided(record, status: str, message: str) -> dict:
 def _keeper_has_its_turn(exam: dict) -> bool:
     """Just past the deadline, a live keeper grades: other commands wait for its result."""
     from drills import keeper
-    late = -_remaining(exam)
+    late = -remaining_seconds(exam)
     return 0 <= late < KEEPER_GRACE_S and keeper.watching(exam)
 
 
@@ -283,7 +284,7 @@ def show_exam(store, exam: dict, as_json: bool, console=None) -> int:
     if as_json:
         from drills.ui import print_json
         print_json({"score": total, "pass_mark": PASS_MARK, "passed": total >= PASS_MARK,
-                    "remaining_seconds": round(_remaining(exam)), "closed": closed, "graded": how,
+                    "remaining_seconds": round(remaining_seconds(exam)), "closed": closed, "graded": how,
                     "deadline": deadline_of(exam).isoformat(), "tasks": [
                         {**e["report"], "weight": w, "namespace": rec.namespace,
                          "graded_at": e["graded_at"], "graded_by": e["graded_by"]} for rec, e, w in rows]})
@@ -295,7 +296,7 @@ def show_exam(store, exam: dict, as_json: bool, console=None) -> int:
                           soft_wrap=True)
         if how:
             console.print(assemble(how[0].upper() + how[1:] + "."))
-        _print_exam([(rec, e["report"], w) for rec, e, w in rows], total, _remaining(exam), console)
+        _print_exam([(rec, e["report"], w) for rec, e, w in rows], total, remaining_seconds(exam), console)
         if not closed:
             undecided = sum(e["report"]["status"] not in DECIDED for _, e, _ in rows)
             console.print(assemble(f"Not closed yet: {undecided} task(s) could not be decided (ERROR, not FAIL): the next drills command "
@@ -331,11 +332,11 @@ def _check_output(store, exam: dict, entries: dict, total: float, as_json: bool)
     if as_json:
         from drills.ui import print_json
         print_json({"score": total, "pass_mark": PASS_MARK, "passed": total >= PASS_MARK,
-                    "remaining_seconds": round(_remaining(exam)), "closed": False, "tasks": [
+                    "remaining_seconds": round(remaining_seconds(exam)), "closed": False, "tasks": [
                         {**e["report"], "weight": w, "namespace": rec.namespace,
                          "graded_at": e["graded_at"], "graded_by": e["graded_by"]} for rec, e, w in rows]})
         return
-    _print_exam([(rec, e["report"], w) for rec, e, w in rows], total, _remaining(exam))
+    _print_exam([(rec, e["report"], w) for rec, e, w in rows], total, remaining_seconds(exam))
 
 
 def finish_exam(store, exam: dict, context_flag: str | None, as_json: bool = False,
@@ -392,7 +393,7 @@ def close_expired_exams() -> None:
 
 def _expired(store) -> list[dict]:
     rows = store.db.execute("SELECT * FROM exams WHERE ended_at IS NULL ORDER BY id").fetchall()
-    return [dict(r) for r in rows if _remaining(dict(r)) <= 0]
+    return [dict(r) for r in rows if remaining_seconds(dict(r)) <= 0]
 
 
 @command.command("start")
@@ -426,7 +427,7 @@ def start(ctx: click.Context, count: int | None, minutes: float | None, quick: b
     for closed in store.unreported_exams(context):   # graded at its deadline since the learner looked
         show_exam(store, closed, as_json=False)
     running = store.open_exam(context)
-    if running and _remaining(running) <= 0:   # out of time but not yet closed: close it first
+    if running and remaining_seconds(running) <= 0:   # out of time but not yet closed: close it first
         _time_is_up(store, running, context_flag, as_json=False)
         if store.exam(running["id"])["ended_at"] is None:
             raise UsageError(f"the last exam on context {context} ran out of time and could not be graded",
@@ -492,7 +493,7 @@ def check(context_flag: str | None, as_json: bool) -> int:
     store, exam, shown = _exam_or_closed(context_flag, as_json)
     if shown is not None:
         return shown
-    if _remaining(exam) <= 0:
+    if remaining_seconds(exam) <= 0:
         return _time_is_up(store, exam, context_flag, as_json)
     entries, total = _grade_exam(store, exam, context_flag)
     _check_output(store, exam, entries, total, as_json)
@@ -511,7 +512,7 @@ def status(context_flag: str | None, as_json: bool) -> int:
     store, exam, shown = _exam_or_closed(context_flag, as_json)
     if shown is not None:
         return shown
-    if _remaining(exam) <= 0:
+    if remaining_seconds(exam) <= 0:
         return _time_is_up(store, exam, context_flag, as_json)
     watched = keeper.watching(exam)
     at = _hhmm(keeper.deadline_of(exam))
@@ -525,7 +526,7 @@ def status(context_flag: str | None, as_json: bool) -> int:
                       "last_status": last["status"] if last else None,
                       "last_score": last["score"] if last else None,
                       "graded_at": last["at"] if last else None})
-    remaining = _remaining(exam)
+    remaining = remaining_seconds(exam)
     if as_json:
         from drills.ui import print_json
         print_json({"exam_id": exam["id"], "seed": exam["seed"], "context": exam["context"],
@@ -569,7 +570,7 @@ def task(number: int, context_flag: str | None) -> int:
     from drills.ui import assemble, out, print_command, print_plain
     store, exam, shown = _exam_or_closed(context_flag, as_json=False)
     context = exam["context"]
-    if shown is not None or _remaining(exam) <= 0:
+    if shown is not None or remaining_seconds(exam) <= 0:
         if shown is None:
             _time_is_up(store, exam, context_flag, as_json=False)
         raise NoActiveDrill("the exam's time is up; it was graded above",

@@ -96,11 +96,11 @@ def _run(argv: list[str], env: dict[str, str]) -> None:
 
 
 def _say_goodbye(store, drill_id: int, exam: dict | None) -> None:
-    from drills.store import parse_iso, utcnow
     from drills.ui import assemble, clock_text, duration, out
     if exam:
         current = store.open_exam(exam["context"])
-        left = exam["minutes"] * 60 - (utcnow() - parse_iso(exam["started_at"])).total_seconds()
+        from drills.commands.exam import remaining_seconds
+        left = remaining_seconds(exam)
         if current is None or current["id"] != exam["id"]:
             out.print("Left the drills shell. The exam is over.", soft_wrap=True)
         elif left <= 0:
